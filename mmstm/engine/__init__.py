@@ -1,0 +1,5 @@
+from .random_state_hook import RandomStateHook
+from .safe_checkpoint import load_weights_only, register_safe_checkpoint_loading
+
+__all__ = ['RandomStateHook', 'load_weights_only',
+           'register_safe_checkpoint_loading']

@@ -1,0 +1,4 @@
+from .backbones import *  # noqa: F401,F403
+from .blocks import UnifiedBlock  # noqa: F401
+from .necks import *  # noqa: F401,F403
+from .stms import *  # noqa: F401,F403

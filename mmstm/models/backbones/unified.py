@@ -1,0 +1,188 @@
+"""The unified backbone of the paper: one network, any spatial token mixer."""
+import torch
+import torch.utils.checkpoint as cp
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import trunc_normal_
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmstm.registry import MODELS
+from ..blocks import UnifiedBlock
+from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
+
+NORM_EPS = 1e-6
+
+
+class ConvNorm(nn.Module):
+    """3x3 conv on NCHW input, then LayerNorm on the channels-last result."""
+
+    def __init__(self, in_channels, out_channels, stride=2, bias=True):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, stride, 1,
+                              bias=bias)
+        self.norm = nn.LayerNorm(out_channels, eps=NORM_EPS)
+
+    def forward(self, x):
+        return self.norm(self.conv(x).permute(0, 2, 3, 1))
+
+
+class UnifiedStem(nn.Module):
+    """Two stride-2 3x3 convs (to C/2, then C), each with LayerNorm; GELU
+    between them. Takes NCHW images, returns channels-last stride-4 maps."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.conv_norm1 = ConvNorm(in_channels, out_channels // 2)
+        self.act = nn.GELU()
+        self.conv_norm2 = ConvNorm(out_channels // 2, out_channels)
+
+    def forward(self, x):
+        x = self.act(self.conv_norm1(x))
+        return self.conv_norm2(x.permute(0, 3, 1, 2))
+
+
+class ConvDownsample(ConvNorm):
+    """3x3 stride-2 conv (no bias) + LayerNorm, channels-last in and out."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__(in_channels, out_channels, stride=2, bias=False)
+
+    def forward(self, x):
+        return super().forward(x.permute(0, 3, 1, 2))
+
+
+class Stage(nn.Module):
+    """Optional downsampling, the blocks, and the stage's LayerNorm."""
+
+    def __init__(self, downsample, blocks, embed_dims):
+        super().__init__()
+        self.downsample = downsample or nn.Identity()
+        self.blocks = nn.ModuleList(blocks)
+        self.norm = nn.LayerNorm(embed_dims, eps=NORM_EPS)
+
+
+@MODELS.register_module()
+class UnifiedBackbone(BaseModule):
+    """Unified network of "Demystify Transformers & Convolutions".
+
+    Args:
+        arch (str | dict): A key of the arch table (``'convnext-tiny'``, see
+            :data:`mmstm.models.backbones.archs.ARCHS`) or a custom arch dict.
+        stm_cfg (dict | list[dict], optional): Overrides the arch's mixer: a
+            dict is merged into every mixer config, a list replaces the cycle
+            of mixer configs.
+        in_channels (int): Image channels. Default 3.
+        drop_path_rate (float): Stochastic depth, increasing linearly over
+            all blocks from 0 to this value.
+        layer_scale_init_value (float): Initial layer scale; 0 disables it.
+        out_indices (Sequence[int]): Stages whose (normed) output is returned.
+        frozen_stages (int): -1 freezes nothing, 0 the stem, k the stem and
+            the first k stages (ResNet convention).
+        norm_eval (bool): Keep BatchNorm layers in eval mode while training.
+        with_cp (bool): Activation checkpointing per block.
+        init_cfg (dict, optional): e.g. ``dict(type='Pretrained', ...)``.
+    """
+
+    def __init__(self,
+                 arch='convnext-tiny',
+                 stm_cfg=None,
+                 in_channels=3,
+                 drop_path_rate=0.,
+                 layer_scale_init_value=1e-6,
+                 out_indices=(3, ),
+                 frozen_stages=-1,
+                 norm_eval=False,
+                 with_cp=False,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        arch = resolve_arch(arch)
+        if isinstance(stm_cfg, dict):
+            arch['stm'] = [dict(c, **stm_cfg) for c in arch['stm']]
+        elif stm_cfg is not None:
+            arch = resolve_arch(dict(arch, stm=list(stm_cfg)))
+        self.arch = arch
+        self.out_indices = self._check_out_indices(out_indices)
+        if not -1 <= frozen_stages <= NUM_STAGES:
+            raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '
+                             f'got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+        dims = arch['dims']
+        self.out_channels = [dims[i] for i in self.out_indices]
+
+        self.stem = UnifiedStem(in_channels, dims[0])
+        drop_path_rates = torch.linspace(0, drop_path_rate,
+                                         sum(arch['depths'])).tolist()
+        self.stages = nn.ModuleList()
+        for i in range(NUM_STAGES):
+            first = sum(arch['depths'][:i])
+            blocks = [
+                UnifiedBlock(dims[i], stm_cfg=cfg,
+                             mlp_ratio=arch['mlp_ratios'][i],
+                             drop_path=drop_path_rates[first + j],
+                             layer_scale_init_value=layer_scale_init_value,
+                             norm_eps=arch['norm_eps'])
+                for j, cfg in enumerate(stage_stm_cfgs(arch, i))
+            ]
+            downsample = ConvDownsample(dims[i - 1], dims[i]) if i else None
+            self.stages.append(Stage(downsample, blocks, dims[i]))
+        self._freeze_stages()
+
+    @staticmethod
+    def _check_out_indices(out_indices):
+        if isinstance(out_indices, int):
+            out_indices = (out_indices, )
+        out_indices = tuple(i % NUM_STAGES if i < 0 else i
+                            for i in out_indices)
+        if not out_indices or any(not 0 <= i < NUM_STAGES
+                                  for i in out_indices):
+            raise ValueError(f'out_indices must name stages 0..'
+                             f'{NUM_STAGES - 1}, got {out_indices}')
+        return out_indices
+
+    def init_weights(self):
+        if self.init_cfg is None:
+            # The paper's initialisation: truncated normal for every linear
+            # and conv weight, zero biases. Mixers may refine theirs after.
+            for m in self.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    trunc_normal_(m.weight, std=.02)
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
+        super().init_weights()
+
+    def _freeze_stages(self):
+        frozen = [self.stem] if self.frozen_stages >= 0 else []
+        frozen += list(self.stages[:max(self.frozen_stages, 0)])
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode=True):
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
+        return self
+
+    def _run_block(self, block, x):
+        if self.with_cp and self.training and torch.is_grad_enabled():
+            return cp.checkpoint(block, x, use_reentrant=False)
+        return block(x)
+
+    def forward(self, x):
+        """NCHW images -> tuple of NCHW maps (strides 4, 8, 16, 32, ceil)."""
+        x = self.stem(x)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage.downsample(x)
+            for block in stage.blocks:
+                x = self._run_block(block, x)
+            x = stage.norm(x)
+            if i in self.out_indices:
+                outs.append(x.permute(0, 3, 1, 2).contiguous())
+        return tuple(outs)

@@ -1,0 +1,65 @@
+"""The one generic block of the unified network: two pre-norm residuals."""
+import torch
+from mmcv.cnn.bricks import DropPath
+from torch import nn
+
+from mmstm.registry import build_mmstm_module
+
+
+class MLP(nn.Module):
+    """Linear -> GELU -> Linear on channels-last tokens."""
+
+    def __init__(self, embed_dims, hidden_dims):
+        super().__init__()
+        self.fc1 = nn.Linear(embed_dims, hidden_dims)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden_dims, embed_dims)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class UnifiedBlock(nn.Module):
+    """``x + drop_path(gamma1 * stm(norm1(x)))`` then the same with the MLP.
+
+    Args:
+        embed_dims (int): Channels.
+        stm_cfg (dict): Config of the spatial token mixer; ``embed_dims`` is
+            filled in here.
+        mlp_ratio (float): Hidden width of the MLP relative to ``embed_dims``.
+        drop_path (float): Stochastic depth rate of both residual branches.
+        layer_scale_init_value (float): Initial value of the per-channel
+            layer scales ``gamma1``/``gamma2``; 0 disables layer scale.
+        norm_eps (float): Epsilon of both LayerNorms.
+    """
+
+    def __init__(self,
+                 embed_dims,
+                 stm_cfg,
+                 mlp_ratio=4.,
+                 drop_path=0.,
+                 layer_scale_init_value=1e-6,
+                 norm_eps=1e-6):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.stm = build_mmstm_module(stm_cfg,
+                                      default_args=dict(embed_dims=embed_dims))
+        self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        if layer_scale_init_value > 0:
+            self.gamma1 = nn.Parameter(
+                torch.full((embed_dims, ), float(layer_scale_init_value)))
+            self.gamma2 = nn.Parameter(
+                torch.full((embed_dims, ), float(layer_scale_init_value)))
+        else:
+            self.gamma1 = self.gamma2 = None
+
+    def _scaled(self, x, gamma):
+        return x if gamma is None else x * gamma
+
+    def forward(self, x):
+        """``x``: channels-last ``(B, H, W, C)``."""
+        x = x + self.drop_path(self._scaled(self.stm(self.norm1(x)), self.gamma1))
+        x = x + self.drop_path(self._scaled(self.mlp(self.norm2(x)), self.gamma2))
+        return x

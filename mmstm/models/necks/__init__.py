@@ -1,0 +1,3 @@
+from .expand_pool import ExpandPoolNeck
+
+__all__ = ['ExpandPoolNeck']

@@ -1,0 +1,4 @@
+from .base import BaseSTM
+from .depthwise_conv import DepthwiseConvMixer
+
+__all__ = ['BaseSTM', 'DepthwiseConvMixer']

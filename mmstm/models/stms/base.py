@@ -1,0 +1,39 @@
+"""The spatial token mixer (STM) contract every mixer of mmstm follows.
+
+A mixer is built as ``MixerClass(embed_dims, num_heads=..., **own_options)``
+and maps a channels-last tensor ``(B, H, W, C)`` to one of the same shape for
+any ``H`` and ``W``. It knows nothing of stage index, block index or image
+size: whatever depends on the spatial size is derived from the input.
+"""
+import torch
+from mmengine.model import BaseModule
+
+
+class BaseSTM(BaseModule):
+    """Base class of the spatial token mixers.
+
+    Args:
+        embed_dims (int): Channels of the input and the output.
+        num_heads (int, optional): Attention heads or deformable groups, for
+            the mixers that have them.
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+
+    def __init__(self, embed_dims, num_heads=None, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if embed_dims <= 0:
+            raise ValueError(f'embed_dims must be positive, got {embed_dims}')
+        if num_heads is not None and embed_dims % num_heads != 0:
+            raise ValueError(f'{type(self).__name__}: embed_dims={embed_dims} '
+                             f'is not divisible by num_heads={num_heads}')
+        self.embed_dims = embed_dims
+        self.num_heads = num_heads
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def check_input(self, x: torch.Tensor):
+        if x.dim() != 4 or x.shape[-1] != self.embed_dims:
+            raise ValueError(
+                f'{type(self).__name__} expects a channels-last tensor '
+                f'(B, H, W, {self.embed_dims}), got shape {tuple(x.shape)}')

@@ -1,0 +1,31 @@
+"""The registries of mmstm: its models, and the hooks it adds to runners.
+
+``MODELS`` is a child of mmengine's root ``MODELS``, so configs of mmpretrain,
+mmdet and mmsegmentation reach every mmstm module as ``type='mmstm.<Name>'``.
+"""
+import copy
+
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import Registry
+
+MODELS = Registry(
+    'model', parent=MMENGINE_MODELS, scope='mmstm', locations=['mmstm.models'])
+
+
+def build_mmstm_module(cfg, default_args=None):
+    """Build ``cfg`` from mmstm's registry whatever the caller's default scope.
+
+    mmengine's ``build_from_cfg`` switches to the registry of the *current*
+    default scope (mmdet, mmseg or mmpretrain while their runners are active),
+    where mmstm's mixers are not registered. Pinning ``_scope_`` keeps the
+    look-up inside mmstm; names such as ``'mmdet.X'`` still resolve.
+    """
+    cfg = copy.deepcopy(dict(cfg))
+    cfg.setdefault('_scope_', 'mmstm')
+    return MODELS.build(cfg, default_args=default_args)
+
+
+# Hooks mmstm adds to mmengine runners (``type='mmstm.<Name>'``).
+HOOKS = Registry(
+    'hook', parent=MMENGINE_HOOKS, scope='mmstm', locations=['mmstm.engine'])

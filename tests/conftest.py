@@ -1,0 +1,44 @@
+import os
+import os.path as osp
+
+import pytest
+
+from mmstm.demo_data import (write_classification, write_detection,
+                             write_segmentation)
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# The team's read-only data (reference outputs, real images) beside the clone.
+SHARED_DIR = os.environ.get('MMSTM_SHARED_DIR',
+                            osp.join(REPO_ROOT, '..', 'shared'))
+
+
+def shared_file(relative):
+    path = osp.join(SHARED_DIR, relative)
+    if not osp.exists(path):
+        pytest.skip(f'{path} is not available (set MMSTM_SHARED_DIR)')
+    return path
+
+# A custom arch small enough for CPU tests in seconds.
+TINY_ARCH = dict(dims=[8, 16, 24, 32], depths=[1, 1, 2, 1],
+                 stm=dict(type='DepthwiseConvMixer', kernel_size=7))
+
+
+@pytest.fixture(scope='session')
+def demo_classification(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('demo') / 'imagenet')
+    write_classification(root, num_train=24, num_val=12, img_size=32)
+    return root
+
+
+@pytest.fixture(scope='session')
+def demo_detection(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('demo') / 'coco')
+    write_detection(root, num_train=6, num_val=3, img_size=96)
+    return root
+
+
+@pytest.fixture(scope='session')
+def demo_segmentation(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('demo') / 'ade20k')
+    write_segmentation(root, num_train=6, num_val=3, img_size=96)
+    return root

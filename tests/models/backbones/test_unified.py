@@ -1,0 +1,129 @@
+import json
+import math
+
+import pytest
+import torch
+
+from mmstm.models.backbones import ARCHS, UnifiedBackbone
+from tests.conftest import TINY_ARCH, shared_file
+
+
+def tiny(**kwargs):
+    return UnifiedBackbone(arch=TINY_ARCH, **kwargs)
+
+
+@pytest.mark.parametrize('size', [(224, 224), (97, 131), (64, 32)])
+def test_outputs_at_strides_4_to_32_with_ceil(size):
+    model = tiny(out_indices=(0, 1, 2, 3)).eval()
+    outs = model(torch.randn(1, 3, *size))
+    for stage, (out, dims) in enumerate(zip(outs, TINY_ARCH['dims'])):
+        stride = 4 * 2**stage
+        expect = (1, dims, math.ceil(size[0] / stride),
+                  math.ceil(size[1] / stride))
+        assert tuple(out.shape) == expect
+
+
+def test_out_indices_select_stages():
+    model = tiny(out_indices=(1, -1))
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [16, 32]
+    assert model.out_channels == [16, 32]
+    with pytest.raises(ValueError, match='out_indices'):
+        tiny(out_indices=(4, ))
+
+
+def test_every_parameter_gets_a_gradient():
+    model = tiny(out_indices=(0, 1, 2, 3), drop_path_rate=0.1)
+    loss = sum(o.mean() for o in model(torch.randn(2, 3, 61, 45)))
+    loss.backward()
+    missing = [n for n, p in model.named_parameters()
+               if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing
+
+
+def test_with_cp_gives_the_same_outputs_and_gradients():
+    torch.manual_seed(0)
+    plain = tiny(out_indices=(0, 1, 2, 3))
+    checkpointed = tiny(out_indices=(0, 1, 2, 3), with_cp=True)
+    checkpointed.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 40, 56)
+    grads = []
+    for model in (plain, checkpointed):
+        model.zero_grad()
+        outs = model(x)
+        sum(o.square().mean() for o in outs).backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for a, b in zip(grads[0], grads[1]):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('frozen_stages', [-1, 0, 2, 4])
+def test_frozen_stages_follow_the_resnet_convention(frozen_stages):
+    model = tiny(frozen_stages=frozen_stages).train()
+    frozen = [model.stem] + list(model.stages[:max(frozen_stages, 0)])
+    if frozen_stages < 0:
+        frozen = []
+    for module in [model.stem] + list(model.stages):
+        trainable = any(p.requires_grad for p in module.parameters())
+        assert trainable == (module not in frozen)
+        assert module.training == (module not in frozen)
+
+
+def test_frozen_stem_keeps_its_weights_while_training():
+    model = tiny(frozen_stages=1)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    optim = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.1)
+    model(torch.randn(2, 3, 32, 32))[0].mean().backward()
+    optim.step()
+    after = model.state_dict()
+    changed = {n for n in before if not torch.equal(before[n], after[n])}
+    assert not {n for n in changed if n.startswith(('stem.', 'stages.0.'))}
+    assert any(n.startswith('stages.3.') for n in changed)
+
+
+def test_layer_scale_and_drop_path_options():
+    model = tiny(layer_scale_init_value=0.0, drop_path_rate=0.3)
+    block = model.stages[3].blocks[0]
+    assert block.gamma1 is None and block.gamma2 is None
+    assert block.drop_path.drop_prob == pytest.approx(0.3)
+    assert model.stages[0].blocks[0].drop_path.__class__.__name__ == 'Identity'
+
+
+def test_stm_cfg_overrides_the_mixer_options():
+    model = tiny(stm_cfg=dict(kernel_size=5))
+    assert model.stages[0].blocks[0].stm.dwconv.kernel_size == (5, 5)
+
+
+@pytest.mark.parametrize('arch, message', [
+    ('convnext-huge', 'Unknown arch'),
+    (dict(TINY_ARCH, widths=[1, 2, 3, 4]), "Unknown arch key.*widths"),
+    (dict(dims=[8, 16, 24, 32], depths=[1, 1, 1, 1]), 'missing.*stm'),
+    (dict(TINY_ARCH, depths=[1, 1, 1]), 'depths.*list of 4'),
+    (dict(TINY_ARCH, mlp_ratios=[4, 4]), 'mlp_ratios.*list of 4'),
+    (dict(TINY_ARCH, stm=dict(kernel_size=3)), 'stm.*"type"'),
+])
+def test_bad_arch_fails_at_construction_with_a_clear_message(arch, message):
+    with pytest.raises((KeyError, ValueError), match=message):
+        UnifiedBackbone(arch=arch)
+
+
+def test_wrong_mixer_option_names_the_mixer():
+    with pytest.raises(TypeError, match='kernel'):
+        UnifiedBackbone(arch=dict(TINY_ARCH, stm=dict(
+            type='DepthwiseConvMixer', kernel=3)))
+
+
+@pytest.mark.parametrize('arch', sorted(ARCHS))
+def test_parameter_counts_equal_the_official_models(arch):
+    from mmpretrain.registry import MODELS
+    dims = ARCHS[arch]['dims'][-1]
+    classifier = MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='mmstm.UnifiedBackbone', arch=arch),
+        neck=dict(type='mmstm.ExpandPoolNeck', in_channels=dims),
+        head=dict(type='LinearClsHead', num_classes=1000,
+                  in_channels=int(dims * 1.5))))
+    with open(shared_file('reference/official_state_dict_manifest.json')) as f:
+        expected = json.load(f)[arch]['params']
+    assert sum(p.numel() for p in classifier.parameters()) == expected

@@ -1,0 +1,64 @@
+"""tools/train.py and tools/test.py end to end on the demo classification
+set, as a user runs them (separate processes, real runner)."""
+import ast
+import json
+import os.path as osp
+import subprocess
+import sys
+
+from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
+from tests.conftest import REPO_ROOT, TINY_ARCH
+
+
+def run(*args):
+    result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_train_then_test(demo_classification, tmp_path):
+    config = tmp_path / 'tiny_demo.py'
+    dims = TINY_ARCH['dims'][-1]
+    config.write_text(f"""
+_base_ = [{CLASSIFICATION_DEMO!r}]
+data_root = {demo_classification + '/'!r}
+model = dict(backbone=dict(arch={TINY_ARCH!r}), neck=dict(in_channels={dims}),
+             head=dict(in_channels={int(dims * 1.5)}))
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root,
+                                     classes=data_root + 'classes.txt'))
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root,
+                                   classes=data_root + 'classes.txt'))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=4, val_interval=2)
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=2, save_best=None))
+""")
+    work_dir = tmp_path / 'work'
+    run('tools/train.py', str(config), '--work-dir', str(work_dir))
+    assert (work_dir / 'epoch_4.pth').exists()
+    assert (work_dir / 'tiny_demo.py').exists()  # the config dump
+    logs = sorted(work_dir.glob('*/vis_data/scalars.json'))
+    records = [json.loads(line) for line in logs[-1].read_text().splitlines()]
+    losses = [r['loss'] for r in records if 'loss' in r]
+    assert len(losses) == 12
+    assert sum(losses[-3:]) < sum(losses[:3])
+    assert any('accuracy/top1' in r for r in records)
+
+    checkpoint = (work_dir / 'last_checkpoint').read_text().strip()
+    out = run('tools/test.py', str(config), checkpoint, '--work-dir',
+              str(tmp_path / 'test'), '--out', str(tmp_path / 'preds.pkl'))
+    metrics = ast.literal_eval(out.strip().splitlines()[-1])
+    assert 0 <= metrics['accuracy/top1'] <= 100
+    assert osp.getsize(tmp_path / 'preds.pkl') > 0
+
+
+def test_train_rejects_a_wrong_config_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', CLASSIFICATION_DEMO, '--work-dir',
+         str(tmp_path), '--cfg-options', 'model.backbone.archh=convnext-tiny'],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'archh' in result.stderr
