@@ -52,8 +52,22 @@ def test_detection_reads_as_coco(demo_detection):
         # the box is the tight box of the mask, within polygon rounding
         assert abs(xs.min() - box[0]) <= 1.5 and abs(ys.min() - box[1]) <= 1.5
         assert abs(xs.max() + 1 - box[2]) <= 1.5
-    all_segms = [a['segmentation'] for a in dataset.coco.anns.values()]
-    assert any(isinstance(s, list) for s in all_segms)
+
+
+def test_detection_masks_match_their_area(demo_detection):
+    from pycocotools.coco import COCO
+    coco = COCO(os.path.join(demo_detection, 'annotations',
+                             'instances_val.json'))
+    anns = list(coco.anns.values())
+    assert anns and {a['category_id'] for a in anns} <= set(range(1, 7))
+    for ann in anns:
+        mask = coco.annToMask(ann)
+        # polygons are rounded to pixels by the rasteriser; RLE is exact
+        tolerance = 0 if isinstance(ann['segmentation'], dict) else \
+            0.15 * ann['area'] + 10
+        assert abs(int(mask.sum()) - ann['area']) <= tolerance
+    ring = [a for a in anns if coco.cats[a['category_id']]['name'] == 'ring']
+    assert all(isinstance(a['segmentation'], dict) for a in ring)
 
 
 def test_segmentation_reads_as_ade20k(demo_segmentation):

@@ -19,8 +19,17 @@ class StopAfterEpoch(Hook):
         self.epoch = epoch
 
     def after_train_epoch(self, runner):
-        if runner.epoch == self.epoch:
+        if runner.epoch + 1 == self.epoch:  # epoch counts from 0 here
             raise Interrupt
+
+
+class RecordEpochs(Hook):
+
+    def __init__(self):
+        self.started = []
+
+    def before_train_epoch(self, runner):
+        self.started.append((runner.epoch, runner.iter))
 
 
 def make_cfg(data_root, work_dir, name):
@@ -59,16 +68,15 @@ def test_resume_continues_exactly(demo_classification, tmp_path):
     interrupted_dir = tmp_path / 'b'
     first = train(make_cfg(demo_classification, interrupted_dir, 'b1'),
                   [StopAfterEpoch(2)])
-    assert first.epoch == 2
+    assert first.iter == 6  # 2 epochs x 3 iterations
     assert (interrupted_dir / 'epoch_2.pth').exists()
     assert not (interrupted_dir / 'epoch_3.pth').exists()
 
     cfg = make_cfg(demo_classification, interrupted_dir, 'b2')
     cfg.resume = True  # what --resume / --auto-resume set
-    resumed = Runner.from_cfg(cfg)
-    resumed.load_or_resume()
-    assert resumed.epoch == 2 and resumed.iter == first.iter
-    resumed.train()
+    epochs = RecordEpochs()
+    resumed = train(cfg, [epochs])
+    assert epochs.started == [(2, first.iter)]  # 0-based: the 3rd epoch
     assert resumed.epoch == 3 == uninterrupted.epoch
 
     expected = uninterrupted.model.state_dict()
