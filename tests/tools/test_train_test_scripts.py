@@ -23,7 +23,7 @@ def test_train_then_test(demo_classification, tmp_path):
     config.write_text(f"""
 _base_ = [{CLASSIFICATION_DEMO!r}]
 data_root = {demo_classification + '/'!r}
-model = dict(backbone=dict(arch={TINY_ARCH!r}), neck=dict(in_channels={dims}),
+model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})), neck=dict(in_channels={dims}),
              head=dict(in_channels={int(dims * 1.5)}))
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root,
