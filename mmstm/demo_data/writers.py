@@ -68,7 +68,7 @@ def _scene(rng, size, num_objects, min_frac, max_frac):
     return image.astype(np.uint8), objects
 
 
-def write_classification(out_dir, num_train=600, num_val=150, img_size=64,
+def write_classification(out_dir, num_train=1200, num_val=300, img_size=64,
                          seed=0):
     """One centred-ish shape per image; the label is its form."""
     with open(osp.join(_mkdir(out_dir), 'classes.txt'), 'w') as f:

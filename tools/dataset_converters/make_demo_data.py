@@ -3,7 +3,7 @@
 Example::
 
     python tools/dataset_converters/make_demo_data.py --tasks classification \
-        --out data/demo --num-train 600 --num-val 150 --img-size 64
+        --out data/demo --num-train 1200 --num-val 300 --img-size 64
 """
 import argparse
 import os.path as osp
@@ -27,9 +27,9 @@ def parse_args():
                         help='root; each task writes a sub-folder '
                         '(imagenet, coco, ade20k)')
     parser.add_argument('--num-train', type=int, help='images per train split '
-                        '(default: 600 classification, 200 otherwise)')
+                        '(default: 1200 classification, 200 otherwise)')
     parser.add_argument('--num-val', type=int, help='images per val split '
-                        '(default: 150 classification, 50 otherwise)')
+                        '(default: 300 classification, 50 otherwise)')
     parser.add_argument('--img-size', type=int, help='square image side '
                         '(default: 64 classification, 128 otherwise)')
     parser.add_argument('--seed', type=int, default=0)

@@ -2,7 +2,7 @@
 _base_ = [
     '../_base_/models/unified-classifier.py',
     '../_base_/datasets/demo-shapes_bs64.py',
-    '../_base_/schedules/demo_adamw_30e.py',
+    '../_base_/schedules/demo_adamw_40e.py',
     '../_base_/default_runtime.py',
 ]
 
