@@ -21,6 +21,17 @@ class DepthwiseConvMixer(BaseSTM):
         kernel_size (int): Size of the depth-wise kernel (odd). Default 7.
     """
 
+    # Official U-ConvNeXt block names (see mmstm/models/official_checkpoint.py).
+    OFFICIAL_BLOCK_KEYS = {
+        'dw_norm': 'norm1',
+        'dw_input_proj': 'stm.input_proj',
+        'dwconv': 'stm.dwconv',
+        'dw_out_proj': 'stm.output_proj',
+        'pw_norm': 'norm2',
+        'pwconv1': 'mlp.fc1',
+        'pwconv2': 'mlp.fc2',
+    }
+
     def __init__(self, embed_dims, num_heads=None, kernel_size=7,
                  init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)

@@ -1,0 +1,67 @@
+"""Converted official weights reproduce the official outputs (U-ConvNeXt)."""
+import json
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from mmstm.engine import load_weights_only
+from mmstm.models.backbones import ARCHS
+from mmstm.models.official_checkpoint import (block_key_map, convert_key,
+                                              load_official_weights)
+from tests.conftest import shared_file
+
+STM_TYPES = {'convnext': 'DepthwiseConvMixer'}
+
+
+def classifier(arch, num_classes):
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    dims = arch['dims'][-1] if isinstance(arch, dict) else \
+        ARCHS[arch]['dims'][-1]
+    return MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='mmstm.UnifiedBackbone', arch=arch,
+                      out_indices=(0, 1, 2, 3)),
+        neck=dict(type='mmstm.ExpandPoolNeck', in_channels=dims),
+        head=dict(type='LinearClsHead', num_classes=num_classes,
+                  in_channels=int(dims * 1.5)))).eval()
+
+
+@pytest.mark.parametrize('stm', sorted(STM_TYPES))
+def test_reference_outputs_are_reproduced(stm):
+    ref = load_weights_only(shared_file(f'reference/official_small_{stm}.pth'))
+    arch = dict(ARCHS[f'{stm}-micro'], dims=ref['arch']['dims'],
+                depths=ref['arch']['depths'])
+    model = classifier(arch, ref['arch']['num_classes'])
+    load_official_weights(model, ref['state_dict'])
+    with torch.no_grad():
+        stages = model.backbone(ref['input'])
+        logits = model.head.fc(model.neck(stages)[0])
+    torch.testing.assert_close(logits, ref['logits'], atol=1e-4, rtol=0)
+    for ours, theirs in zip(stages, ref['stage_outputs']):
+        torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize('arch', [a for a in sorted(ARCHS)
+                                  if a.split('-')[0] in STM_TYPES])
+def test_every_released_key_maps_onto_the_model(arch):
+    with open(shared_file('reference/official_state_dict_manifest.json')) as f:
+        manifest = json.load(f)[arch]['state_dict']
+    target = classifier(arch, 1000).state_dict()
+    keys = block_key_map(STM_TYPES[arch.split('-')[0]])
+    mapped = {convert_key(k, keys): k for k in manifest}
+    assert None not in mapped
+    assert set(mapped) == set(target)
+    for ours, official in mapped.items():
+        assert target[ours].numel() == torch.Size(manifest[official]).numel()
+
+
+def test_a_mismatching_checkpoint_is_refused_whole():
+    ref = load_weights_only(shared_file('reference/official_small_convnext.pth'))
+    model = classifier(ARCHS['convnext-micro'] | {}, 10)  # wrong dims
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises((KeyError, ValueError), match='arch|match'):
+        load_official_weights(model, ref['state_dict'])
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key])

@@ -1,0 +1,47 @@
+"""Convert a checkpoint released with the paper to an mmstm checkpoint.
+
+    python tools/model_converters/official_to_mmstm.py CONFIG SRC DST
+
+CONFIG is the mmstm classification config of the same model (it defines the
+arch and the number of classes); SRC is the official file (weights under
+``'model'``), read weights-only; DST is written as ``{'meta', 'state_dict'}``
+for ``tools/test.py`` or ``init_cfg=dict(type='Pretrained', ...)``. Every key
+is mapped and loaded strictly, or nothing is written.
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmstm.engine import load_weights_only
+from mmstm.models.official_checkpoint import load_official_weights
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('src')
+    parser.add_argument('dst')
+    args = parser.parse_args()
+    if osp.abspath(args.src) == osp.abspath(args.dst):
+        raise ValueError('DST must differ from SRC')
+
+    cfg = Config.fromfile(args.config)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    from mmpretrain.registry import MODELS
+    model = MODELS.build(cfg.model)
+    converted = load_official_weights(model, load_weights_only(args.src, 'cpu'))
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
+    tmp = args.dst + '.tmp'
+    torch.save(dict(meta=dict(converted_from=osp.basename(args.src),
+                              config=osp.basename(args.config)),
+                    state_dict=converted), tmp)
+    os.replace(tmp, args.dst)  # never leave a half-written checkpoint
+    print(f'converted {len(converted)} tensors of {args.src} -> {args.dst}')
+
+
+if __name__ == '__main__':
+    main()
