@@ -5,7 +5,8 @@ downsampling layers in ``downsample_layers``, blocks in ``stages.i.j``, the
 per-stage norms in ``stage_norms`` and the head in ``conv_head``/``head``.
 Block-level names differ per mixer: a mixer class lists its own renames in
 ``OFFICIAL_BLOCK_KEYS`` (official prefix -> mmstm prefix inside the block),
-merged over the defaults below. Values are reshaped to the target shape when
+merged over the defaults below, and in ``OFFICIAL_IGNORED_KEYS`` the official
+buffers it rebuilds from the input shape (masks, index tables). Values are reshaped to the target shape when
 only the layout differs (1x1 conv vs linear, layer-scale broadcasting shape).
 """
 import re
@@ -39,13 +40,24 @@ NETWORK_KEYS = [
 BLOCK_KEY = re.compile(r'^stages\.(\d)\.(\d+)\.(.+)$')
 
 
-def block_key_map(stm_type):
-    """Official -> mmstm block-level prefixes for the mixer ``stm_type``."""
+def _mixer(stm_type):
     mixer = MODELS.get(stm_type)
     if mixer is None:
         raise KeyError(f'unknown mixer type {stm_type!r}')
-    return dict(DEFAULT_BLOCK_KEYS, **getattr(mixer, 'OFFICIAL_BLOCK_KEYS',
-                                              {}))
+    return mixer
+
+
+def block_key_map(stm_type):
+    """Official -> mmstm block-level prefixes for the mixer ``stm_type``."""
+    return dict(DEFAULT_BLOCK_KEYS,
+                **getattr(_mixer(stm_type), 'OFFICIAL_BLOCK_KEYS', {}))
+
+
+def is_rebuilt_buffer(key, stm_type):
+    """Whether ``key`` is an official buffer the mixer rebuilds itself."""
+    match = BLOCK_KEY.match(key)
+    return bool(match) and match.group(3) in getattr(
+        _mixer(stm_type), 'OFFICIAL_IGNORED_KEYS', ())
 
 
 def convert_key(key, block_keys):
@@ -77,6 +89,8 @@ def convert_official_state_dict(official, target, stm_type):
     block_keys = block_key_map(stm_type)
     converted, unmapped = {}, []
     for key, value in official.items():
+        if is_rebuilt_buffer(key, stm_type):
+            continue
         new_key = convert_key(key, block_keys)
         if new_key is None or new_key not in target:
             unmapped.append(key if new_key is None else f'{key} -> {new_key}')

@@ -18,7 +18,29 @@ ARCH_KEYS = {'dims', 'depths', 'stm', 'stage_stm_options', 'mlp_ratios',
 REQUIRED_ARCH_KEYS = {'dims', 'depths', 'stm'}
 NUM_STAGES = 4
 
+
+
+def _heads(*heads):
+    return [dict(num_heads=h) for h in heads]
+
+
+# Swin alternates regular and shifted windows over the blocks of a stage.
+SWIN_PAIR = [dict(type='ShiftedWindowAttention', window_size=7, shift=False),
+             dict(type='ShiftedWindowAttention', window_size=7, shift=True)]
+
 ARCHS = {
+    'swin-micro': dict(
+        dims=[32, 64, 128, 256], depths=[2, 2, 9, 2], stm=SWIN_PAIR,
+        stage_stm_options=_heads(1, 2, 4, 8), norm_eps=1e-6),
+    'swin-tiny': dict(
+        dims=[96, 192, 384, 768], depths=[2, 2, 6, 2], stm=SWIN_PAIR,
+        stage_stm_options=_heads(3, 6, 12, 24), norm_eps=1e-6),
+    'swin-small': dict(
+        dims=[96, 192, 384, 768], depths=[2, 2, 18, 2], stm=SWIN_PAIR,
+        stage_stm_options=_heads(3, 6, 12, 24), norm_eps=1e-6),
+    'swin-base': dict(
+        dims=[128, 256, 512, 1024], depths=[2, 2, 18, 2], stm=SWIN_PAIR,
+        stage_stm_options=_heads(4, 8, 16, 32), norm_eps=1e-6),
     'convnext-micro': dict(
         dims=[32, 64, 128, 256], depths=[3, 3, 8, 3],
         stm=dict(type='DepthwiseConvMixer', kernel_size=7), norm_eps=1e-6),

@@ -1,0 +1,122 @@
+"""Shifted-window attention of the unified Swin (U-Swin)."""
+import torch
+import torch.nn.functional as F
+from mmengine.model.weight_init import trunc_normal_
+from torch import nn
+
+from mmstm.registry import MODELS
+from .base import BaseSTM
+
+# The official masks use -100, not -inf; keeping it keeps the same function.
+MASK_VALUE = -100.0
+
+
+def relative_position_index(window_h, window_w, table_size):
+    """Index into a ``(2 * table_size - 1) ** 2`` bias table for every pair
+    of positions of a ``window_h x window_w`` window."""
+    coords = torch.stack(torch.meshgrid(torch.arange(window_h),
+                                        torch.arange(window_w),
+                                        indexing='ij')).flatten(1)
+    rel = coords[:, :, None] - coords[:, None, :] + (table_size - 1)
+    return rel[0] * (2 * table_size - 1) + rel[1]
+
+
+def window_labels(height, width, window, shift, valid_h, valid_w):
+    """Per-position region ids, so tokens of different regions never attend:
+    the shift's wrapped-around strips get their own ids and padding gets -1
+    (padded keys are masked for every query)."""
+    labels = torch.zeros(height, width)
+    if shift:
+        bounds = (slice(0, -window), slice(-window, -shift), slice(-shift, None))
+        for i, rows in enumerate(bounds):
+            for j, cols in enumerate(bounds):
+                labels[rows, cols] = 3 * i + j
+    padding = torch.ones(height, width, dtype=torch.bool)
+    padding[:valid_h, :valid_w] = False
+    if shift:
+        padding = torch.roll(padding, (-shift, -shift), (0, 1))
+    labels[padding] = -1
+    return labels
+
+
+@MODELS.register_module()
+class ShiftedWindowAttention(BaseSTM):
+    """Multi-head self-attention inside ``window_size`` windows, optionally
+    shifted by half a window, with a learned relative position bias.
+
+    Maps no larger than the window are one window without shift. Other sizes
+    are padded to a multiple of the window (padded keys are masked) and the
+    shift mask is built for the actual size, once per shape.
+
+    Args:
+        embed_dims (int): Channels.
+        num_heads (int): Attention heads.
+        window_size (int): Window side. Default 7.
+        shift (bool): Shift the windows by ``window_size // 2``.
+        qkv_bias (bool): Bias of the query/key/value projection.
+    """
+
+    OFFICIAL_IGNORED_KEYS = ('attn.relative_position_index', 'attn_mask')
+
+    def __init__(self, embed_dims, num_heads, window_size=7, shift=False,
+                 qkv_bias=True, init_cfg=None):
+        super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
+        self.window_size = window_size
+        self.shift_size = window_size // 2 if shift else 0
+        self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * window_size - 1)**2, num_heads))
+        trunc_normal_(self.relative_position_bias_table, std=.02)
+        self._masks = {}
+
+    def _layout(self, height, width):
+        """Window (h, w), shift and padded size for a map of this size."""
+        if height <= self.window_size and width <= self.window_size:
+            return (height, width), 0, (height, width)
+        ws = self.window_size
+        padded = (-(-height // ws) * ws, -(-width // ws) * ws)
+        return (ws, ws), self.shift_size, padded
+
+    def _mask(self, height, width, device, dtype):
+        """Additive mask (windows, heads, N, N): relative position bias plus
+        shift and padding masks; the geometry is cached per shape."""
+        (wh, ww), shift, (hp, wp) = self._layout(height, width)
+        key = (height, width, device)
+        if key not in self._masks:
+            if len(self._masks) >= 32:  # e.g. multi-scale training
+                self._masks.clear()
+            labels = window_labels(hp, wp, max(wh, ww), shift, height, width)
+            labels = labels.view(hp // wh, wh, wp // ww, ww).transpose(1, 2)
+            labels = labels.reshape(-1, wh * ww)
+            separated = labels[:, None, :] != labels[:, :, None]
+            separated |= (labels == -1)[:, None, :]
+            index = relative_position_index(wh, ww, self.window_size)
+            self._masks[key] = (separated.to(device), index.to(device))
+        separated, index = self._masks[key]
+        bias = self.relative_position_bias_table[index.flatten()]
+        bias = bias.view(*index.shape, -1).permute(2, 0, 1).to(dtype)
+        return bias.unsqueeze(0).masked_fill(separated[:, None],
+                                             MASK_VALUE)
+
+    def forward(self, x):
+        self.check_input(x)
+        batch, height, width, channels = x.shape
+        (wh, ww), shift, (hp, wp) = self._layout(height, width)
+        x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
+        if shift:
+            x = torch.roll(x, (-shift, -shift), (1, 2))
+        heads = self.num_heads
+        windows = x.view(batch, hp // wh, wh, wp // ww, ww, channels)
+        windows = windows.transpose(2, 3).reshape(batch, -1, wh * ww,
+                                                  channels)
+        qkv = self.qkv(windows).unflatten(-1, (3, heads, -1))
+        q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # 3 x (B, nW, heads, N, d)
+        mask = self._mask(height, width, x.device, x.dtype)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        out = self.proj(out.transpose(2, 3).flatten(-2))
+        out = out.view(batch, hp // wh, wp // ww, wh, ww, channels)
+        out = out.transpose(2, 3).reshape(batch, hp, wp, channels)
+        if shift:
+            out = torch.roll(out, (shift, shift), (1, 2))
+        return out[:, :height, :width]

@@ -1,0 +1,65 @@
+import pytest
+import torch
+
+from mmstm.models.stms import ShiftedWindowAttention
+
+
+@pytest.mark.parametrize('shift', [False, True])
+@pytest.mark.parametrize('size', [(3, 5), (7, 7), (14, 14), (9, 23), (25, 33)])
+def test_keeps_shape_at_any_size(size, shift):
+    mixer = ShiftedWindowAttention(16, num_heads=2, shift=shift)
+    x = torch.randn(2, *size, 16, requires_grad=True)
+    out = mixer(x)
+    assert out.shape == x.shape
+    out.square().sum().backward()
+    assert mixer.relative_position_bias_table.grad.abs().sum() > 0
+
+
+def influence(mixer, size, source):
+    """Which outputs change when the input at ``source`` changes."""
+    x = torch.randn(1, *size, mixer.embed_dims)
+    base = mixer(x)
+    x[0, source[0], source[1]] += 10
+    return ((mixer(x) - base).abs().sum(-1)[0] > 1e-6)
+
+
+def test_regular_windows_do_not_mix_across_window_borders():
+    mixer = ShiftedWindowAttention(8, num_heads=2).eval()
+    reached = influence(mixer, (14, 14), (2, 2))
+    assert reached[:7, :7].all() and not reached[7:].any() \
+        and not reached[:, 7:].any()
+
+
+def test_shifted_windows_mix_across_the_regular_borders():
+    mixer = ShiftedWindowAttention(8, num_heads=2, shift=True).eval()
+    reached = influence(mixer, (14, 14), (6, 6))
+    # the shifted window holding (6, 6) spans rows/cols 3..9
+    rows, cols = torch.nonzero(reached, as_tuple=True)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (3, 9, 3, 9)
+
+
+def test_wrapped_regions_stay_separate():
+    # After the cyclic shift, the last window also holds the wrapped-around
+    # first rows; the mask keeps them from attending to each other.
+    mixer = ShiftedWindowAttention(8, num_heads=2, shift=True).eval()
+    reached = influence(mixer, (14, 14), (0, 0))
+    assert not reached[10:].any() and not reached[:, 10:].any()
+
+
+def test_padded_keys_are_masked():
+    # 9x9 is padded to 14x14: the bottom-right window holds 2x2 real tokens
+    # and 45 padded ones. With padding masked, it attends exactly as the
+    # 2x2 map on its own (one whole-map window).
+    mixer = ShiftedWindowAttention(8, num_heads=2).eval()
+    x = torch.randn(1, 9, 9, 8)
+    torch.testing.assert_close(mixer(x)[:, 7:, 7:], mixer(x[:, 7:, 7:]))
+
+
+def test_map_no_larger_than_the_window_is_one_unshifted_window():
+    shifted = ShiftedWindowAttention(8, num_heads=2, shift=True).eval()
+    plain = ShiftedWindowAttention(8, num_heads=2, shift=False).eval()
+    plain.load_state_dict(shifted.state_dict())
+    x = torch.randn(2, 5, 7, 8)
+    torch.testing.assert_close(shifted(x), plain(x))
+    reached = influence(plain, (5, 7), (0, 0))
+    assert reached.all()

@@ -1,0 +1,57 @@
+"""tools/model_converters/official_to_mmstm.py on the reference checkpoint."""
+import subprocess
+import sys
+
+import torch
+
+from mmstm.engine import load_weights_only
+from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
+from tests.conftest import REPO_ROOT, shared_file
+
+
+def write_config(path, dims, num_classes):
+    path.write_text(f"""
+_base_ = [{CLASSIFICATION_DEMO!r}]
+model = dict(backbone=dict(arch=dict(
+                 _delete_=True, dims={dims!r}, depths=[2, 2, 2, 2],
+                 stm=dict(type='DepthwiseConvMixer', kernel_size=7))),
+             neck=dict(in_channels={dims[-1]}),
+             head=dict(num_classes={num_classes},
+                       in_channels={int(dims[-1] * 1.5)}))
+""")
+    return str(path)
+
+
+def convert(config, src, dst):
+    return subprocess.run(
+        [sys.executable, 'tools/model_converters/official_to_mmstm.py',
+         config, src, str(dst)], cwd=REPO_ROOT, capture_output=True,
+        text=True, timeout=300)
+
+
+def test_converts_a_released_checkpoint(tmp_path):
+    src = shared_file('reference/official_small_convnext.pth')
+    official = load_weights_only(src)['state_dict']
+    released = tmp_path / 'released.pth'
+    torch.save({'model': official, 'epoch': 299}, released)
+    config = write_config(tmp_path / 'cfg.py', [16, 32, 64, 128], 10)
+    dst = tmp_path / 'out' / 'converted.pth'
+    result = convert(config, str(released), dst)
+    assert result.returncode == 0, result.stderr[-2000:]
+    converted = load_weights_only(str(dst))
+    state = converted['state_dict']
+    assert len(state) == len(official)
+    torch.testing.assert_close(
+        state['backbone.stages.1.blocks.0.stm.input_proj.weight'],
+        official['stages.1.0.dw_input_proj.weight'].flatten(1))
+    torch.testing.assert_close(state['head.fc.weight'], official['head.weight'])
+
+
+def test_a_wrong_config_writes_nothing(tmp_path):
+    src = shared_file('reference/official_small_convnext.pth')
+    config = write_config(tmp_path / 'cfg.py', [16, 32, 64, 96], 10)
+    dst = tmp_path / 'converted.pth'
+    result = convert(config, src, dst)
+    assert result.returncode != 0
+    assert 'arch' in result.stderr or 'match' in result.stderr
+    assert not dst.exists()
