@@ -33,6 +33,8 @@ NETWORK_KEYS = [
     (r'^downsample_layers\.(\d)\.reduction\.1\.',
      r'backbone.stages.\1.downsample.norm.'),
     (r'^stage_norms\.(\d)\.', r'backbone.stages.\1.norm.'),
+    (r'^stages\.(\d)\.0\.pos_embed$',
+     r'backbone.stages.\1.pos_embed.embedding'),
     (r'^conv_head\.0\.', 'neck.conv.'),
     (r'^conv_head\.1\.', 'neck.norm.'),
     (r'^head\.', 'head.fc.'),
@@ -62,6 +64,9 @@ def is_rebuilt_buffer(key, stm_type):
 
 def convert_key(key, block_keys):
     """The mmstm classifier key of an official key (``None``: no match)."""
+    for pattern, replacement in NETWORK_KEYS:
+        if re.match(pattern, key):
+            return re.sub(pattern, replacement, key)
     match = BLOCK_KEY.match(key)
     if match:
         stage, block, rest = match.groups()
@@ -70,10 +75,6 @@ def convert_key(key, block_keys):
             if rest == official or rest.startswith(official + '.'):
                 return (f'backbone.stages.{stage}.blocks.{block}.'
                         f'{ours}{rest[len(official):]}')
-        return None
-    for pattern, replacement in NETWORK_KEYS:
-        if re.match(pattern, key):
-            return re.sub(pattern, replacement, key)
     return None
 
 

@@ -7,13 +7,15 @@ from mmengine.registry import init_default_scope
 
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones.archs import resolve_arch
 from mmstm.models.official_checkpoint import (block_key_map, convert_key,
                                               is_rebuilt_buffer,
                                               load_official_weights)
 from tests.conftest import shared_file
 
-STM_TYPES = {'convnext': 'DepthwiseConvMixer',
-             'swin': 'ShiftedWindowAttention'}
+# mixer family ('swin', ...) -> its mixer type, from the arch table
+STM_TYPES = {name.split('-')[0]: resolve_arch(name)['stm'][0]['type']
+             for name in ARCHS}
 
 
 def classifier(arch, num_classes):
@@ -33,8 +35,12 @@ def classifier(arch, num_classes):
 @pytest.mark.parametrize('stm', sorted(STM_TYPES))
 def test_reference_outputs_are_reproduced(stm):
     ref = load_weights_only(shared_file(f'reference/official_small_{stm}.pth'))
-    arch = dict(ARCHS[f'{stm}-micro'], dims=ref['arch']['dims'],
-                depths=ref['arch']['depths'])
+    micro = resolve_arch(f'{stm}-micro')
+    heads = ref['arch']['block_kwargs'].get('num_heads')
+    options = [dict(o, num_heads=heads[i]) if heads else o
+               for i, o in enumerate(micro['stage_stm_options'])]
+    arch = dict(micro, dims=ref['arch']['dims'],
+                depths=ref['arch']['depths'], stage_stm_options=options)
     model = classifier(arch, ref['arch']['num_classes'])
     load_official_weights(model, ref['state_dict'])
     with torch.no_grad():

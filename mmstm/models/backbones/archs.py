@@ -9,26 +9,67 @@ Each entry is keyed ``'<stm>-<scale>'`` and holds:
   each stage (heads, reduction ratios, ...);
 * ``mlp_ratios``: MLP expansion, one number or one per stage;
 * ``norm_eps``: epsilon of the blocks' LayerNorms (it differs between the
-  official mixers, and matters for checkpoint equivalence).
+  official mixers, and matters for checkpoint equivalence);
+* ``abs_pos_embed`` (optional): add a learned absolute position embedding
+  before the first block of every stage (PVT).
 """
 import copy
 
 ARCH_KEYS = {'dims', 'depths', 'stm', 'stage_stm_options', 'mlp_ratios',
-             'norm_eps'}
+             'norm_eps', 'abs_pos_embed'}
 REQUIRED_ARCH_KEYS = {'dims', 'depths', 'stm'}
 NUM_STAGES = 4
 
-
-
 def _heads(*heads):
     return [dict(num_heads=h) for h in heads]
+
+
+def _scaled(base_dim):
+    return [base_dim * 2**i for i in range(NUM_STAGES)]
+
+
+def _pvt(depths, dims, mlp_ratios):
+    return dict(dims=dims, depths=depths, mlp_ratios=mlp_ratios,
+                stm=dict(type='SpatialReductionAttention', qkv_bias=True),
+                stage_stm_options=[
+                    dict(num_heads=h, sr_ratio=r)
+                    for h, r in zip([1, 2, 5, 8], [8, 4, 2, 1])],
+                norm_eps=1e-5, abs_pos_embed=True)
+
+
+def _dcnv3(base_dim, depths, heads):
+    return dict(dims=_scaled(base_dim), depths=depths,
+                stm=dict(type='DCNv3', kernel_size=3, dw_kernel_size=3),
+                stage_stm_options=_heads(*heads), norm_eps=1e-5)
+
 
 
 # Swin alternates regular and shifted windows over the blocks of a stage.
 SWIN_PAIR = [dict(type='ShiftedWindowAttention', window_size=7, shift=False),
              dict(type='ShiftedWindowAttention', window_size=7, shift=True)]
 
+HALO = dict(type='HaloAttention', block_size=7, halo_size=3,
+            pos_embed_type='query_related')
+PVT_SMALL_DIMS = [32, 64, 160, 256]
+PVT_DIMS = [64, 128, 320, 512]
+
 ARCHS = {
+    'halo-micro': dict(dims=_scaled(32), depths=[2, 2, 9, 2], stm=HALO,
+                       stage_stm_options=_heads(1, 2, 4, 8), norm_eps=1e-5),
+    'halo-tiny': dict(dims=_scaled(96), depths=[2, 2, 6, 2], stm=HALO,
+                      stage_stm_options=_heads(3, 6, 12, 24), norm_eps=1e-5),
+    'halo-small': dict(dims=_scaled(96), depths=[2, 2, 18, 2], stm=HALO,
+                       stage_stm_options=_heads(3, 6, 12, 24), norm_eps=1e-5),
+    'halo-base': dict(dims=_scaled(128), depths=[2, 2, 18, 2], stm=HALO,
+                      stage_stm_options=_heads(4, 8, 16, 32), norm_eps=1e-5),
+    'pvt-micro': _pvt([2, 2, 3, 2], PVT_SMALL_DIMS, [8, 8, 4, 4]),
+    'pvt-tiny': _pvt([3, 4, 9, 3], PVT_DIMS, [8, 8, 4, 4]),
+    'pvt-small': _pvt([3, 4, 21, 3], PVT_DIMS, [8, 8, 4, 4]),
+    'pvt-base': _pvt([3, 8, 45, 3], PVT_DIMS, [4, 4, 4, 4]),
+    'dcnv3-micro': _dcnv3(32, [2, 2, 9, 2], [2, 4, 8, 16]),
+    'dcnv3-tiny': _dcnv3(64, [4, 4, 18, 4], [4, 8, 16, 32]),
+    'dcnv3-small': _dcnv3(80, [4, 4, 21, 4], [5, 10, 20, 40]),
+    'dcnv3-base': _dcnv3(112, [4, 4, 21, 4], [7, 14, 28, 56]),
     'swin-micro': dict(
         dims=[32, 64, 128, 256], depths=[2, 2, 9, 2], stm=SWIN_PAIR,
         stage_stm_options=_heads(1, 2, 4, 8), norm_eps=1e-6),
@@ -106,6 +147,7 @@ def resolve_arch(arch):
                          '"type", or a non-empty list of them')
     arch['stm'] = stm
     arch.setdefault('norm_eps', 1e-6)
+    arch['abs_pos_embed'] = bool(arch.get('abs_pos_embed', False))
     return arch
 
 

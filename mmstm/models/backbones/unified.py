@@ -8,6 +8,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmstm.registry import MODELS
 from ..blocks import UnifiedBlock
+from ..position import AbsolutePositionEmbedding
+from ..stms import BaseSTM
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 
 NORM_EPS = 1e-6
@@ -52,11 +54,13 @@ class ConvDownsample(ConvNorm):
 
 
 class Stage(nn.Module):
-    """Optional downsampling, the blocks, and the stage's LayerNorm."""
+    """Optional downsampling, optional absolute position embedding, the
+    blocks, and the stage's LayerNorm."""
 
-    def __init__(self, downsample, blocks, embed_dims):
+    def __init__(self, downsample, blocks, embed_dims, pos_embed=None):
         super().__init__()
         self.downsample = downsample or nn.Identity()
+        self.pos_embed = pos_embed or nn.Identity()
         self.blocks = nn.ModuleList(blocks)
         self.norm = nn.LayerNorm(embed_dims, eps=NORM_EPS)
 
@@ -80,6 +84,9 @@ class UnifiedBackbone(BaseModule):
             the first k stages (ResNet convention).
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
         with_cp (bool): Activation checkpointing per block.
+        pretrain_img_size (int): Image size the absolute position embeddings
+            (archs with ``abs_pos_embed``) are stored for; they are
+            interpolated to the actual size. Default 224.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', ...)``.
     """
 
@@ -93,6 +100,7 @@ class UnifiedBackbone(BaseModule):
                  frozen_stages=-1,
                  norm_eval=False,
                  with_cp=False,
+                 pretrain_img_size=224,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch)
@@ -126,7 +134,11 @@ class UnifiedBackbone(BaseModule):
                 for j, cfg in enumerate(stage_stm_cfgs(arch, i))
             ]
             downsample = ConvDownsample(dims[i - 1], dims[i]) if i else None
-            self.stages.append(Stage(downsample, blocks, dims[i]))
+            pos_embed = None
+            if arch['abs_pos_embed']:
+                grid = pretrain_img_size // 4 // 2**i
+                pos_embed = AbsolutePositionEmbedding(dims[i], (grid, grid))
+            self.stages.append(Stage(downsample, blocks, dims[i], pos_embed))
         self._freeze_stages()
 
     @staticmethod
@@ -144,12 +156,15 @@ class UnifiedBackbone(BaseModule):
     def init_weights(self):
         if self.init_cfg is None:
             # The paper's initialisation: truncated normal for every linear
-            # and conv weight, zero biases. Mixers may refine theirs after.
+            # and conv weight, zero biases; then mixers refine theirs.
             for m in self.modules():
                 if isinstance(m, (nn.Conv2d, nn.Linear)):
                     trunc_normal_(m.weight, std=.02)
                     if m.bias is not None:
                         nn.init.zeros_(m.bias)
+            for m in self.modules():
+                if isinstance(m, BaseSTM):
+                    m.init_weights()
         super().init_weights()
 
     def _freeze_stages(self):
@@ -179,7 +194,7 @@ class UnifiedBackbone(BaseModule):
         x = self.stem(x)
         outs = []
         for i, stage in enumerate(self.stages):
-            x = stage.downsample(x)
+            x = stage.pos_embed(stage.downsample(x))
             for block in stage.blocks:
                 x = self._run_block(block, x)
             x = stage.norm(x)

@@ -1,0 +1,145 @@
+"""DCNv3 deformable aggregation of the unified InternImage (U-InternImage)."""
+import math
+
+import torch
+import torch.nn.functional as F
+from mmcv.ops.multi_scale_deform_attn import (
+    MultiScaleDeformableAttnFunction, multi_scale_deformable_attn_pytorch)
+from torch import nn
+
+from mmstm.registry import MODELS
+from .base import BaseSTM
+
+
+def base_grid(kernel_size, dtype=torch.float32):
+    """``(k*k, 2)`` (x, y) offsets of the regular sampling grid.
+
+    Point ``p = k * a + b`` sits at ``x = a - k // 2, y = b - k // 2``: the
+    order of the released models, which the offset and attention-weight
+    channels of their checkpoints follow.
+    """
+    steps = torch.arange(kernel_size, dtype=dtype) - kernel_size // 2
+    x, y = torch.meshgrid(steps, steps, indexing='ij')
+    return torch.stack([x, y], -1).reshape(-1, 2)
+
+
+def reference_points(height, width, padding, device):
+    """``(1, H*W, 1, 2)`` normalised (x, y) centres of the map's pixels in
+    the value map padded by ``padding`` on each side (mmcv's convention:
+    0 and 1 are the outer edges of the padded map)."""
+    padded_h, padded_w = height + 2 * padding, width + 2 * padding
+    y = (torch.arange(height, device=device) + padding + 0.5) / padded_h
+    x = (torch.arange(width, device=device) + padding + 0.5) / padded_w
+    y, x = torch.meshgrid(y, x, indexing='ij')
+    return torch.stack([x, y], -1).reshape(1, -1, 1, 2)
+
+
+@MODELS.register_module()
+class DCNv3(BaseSTM):
+    """Deformable convolution v3 as a token mixer.
+
+    A depth-wise conv (+ LayerNorm + GELU) of the input predicts, for every
+    position and group, offsets of ``kernel_size**2`` points around a regular
+    grid and their softmax-normalised weights; the value projection of the
+    input, zero-padded by ``kernel_size // 2``, is sampled bilinearly there
+    and aggregated per group. Sampling uses mmcv's multi-scale deformable
+    attention (one level): its CUDA kernel on GPU, its PyTorch path
+    elsewhere.
+
+    Args:
+        embed_dims (int): Channels.
+        num_heads (int): Groups, each with its own offsets and weights.
+        kernel_size (int): Side of the sampling grid. Default 3.
+        dw_kernel_size (int): Kernel of the depth-wise conv of the offset
+            branch. Default 3.
+        norm_eps (float): Epsilon of the offset branch's LayerNorm.
+        im2col_step (int): Batch chunk of the CUDA kernel.
+    """
+
+    OFFICIAL_BLOCK_KEYS = {
+        'gamma1': 'gamma1',
+        'gamma2': 'gamma2',
+        'attn.dw_conv.0': 'stm.dw_conv',
+        'attn.dw_conv.1.norm': 'stm.dw_norm',
+    }
+
+    def __init__(self, embed_dims, num_heads, kernel_size=3,
+                 dw_kernel_size=3, norm_eps=1e-5, im2col_step=128,
+                 init_cfg=None):
+        super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
+        if kernel_size % 2 != 1 or dw_kernel_size % 2 != 1:
+            raise ValueError(f'DCNv3 needs odd kernel sizes, got '
+                             f'{kernel_size} and {dw_kernel_size}')
+        self.kernel_size = kernel_size
+        self.num_points = kernel_size**2
+        self.padding = kernel_size // 2
+        self.im2col_step = im2col_step
+        self.dw_conv = nn.Conv2d(embed_dims, embed_dims, dw_kernel_size,
+                                 padding=dw_kernel_size // 2,
+                                 groups=embed_dims)
+        self.dw_norm = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.dw_act = nn.GELU()
+        self.sampling_offsets = nn.Linear(embed_dims,
+                                          num_heads * self.num_points * 2)
+        self.attention_weights = nn.Linear(embed_dims,
+                                           num_heads * self.num_points)
+        self.value_proj = nn.Linear(embed_dims, embed_dims)
+        self.output_proj = nn.Linear(embed_dims, embed_dims)
+        self.register_buffer('grid', base_grid(kernel_size), persistent=False)
+        self._references = {}
+
+    def init_weights(self):
+        super().init_weights()
+        # Start as a fixed, uniformly weighted kxk aggregation.
+        for layer in (self.sampling_offsets, self.attention_weights):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+        for layer in (self.value_proj, self.output_proj):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def _reference_points(self, height, width, device):
+        key = (height, width, device)
+        if key not in self._references:
+            if len(self._references) >= 32:  # e.g. multi-scale training
+                self._references.clear()
+            self._references[key] = reference_points(height, width,
+                                                     self.padding, device)
+        return self._references[key]
+
+    def _sample(self, value, shape, locations, weights):
+        """Deformable aggregation, ``(B, N, C)``."""
+        if value.is_cuda:
+            shapes = torch.tensor([shape], device=value.device)
+            start = shapes.new_zeros(1)
+            with torch.autocast('cuda', enabled=False):
+                # the kernel wants one dtype; float32 keeps AMP stable
+                return MultiScaleDeformableAttnFunction.apply(
+                    value.float(), shapes, start, locations.float(),
+                    weights.float(), self.im2col_step)
+        return multi_scale_deformable_attn_pytorch(
+            value, [shape], locations, weights.to(value.dtype))
+
+    def forward(self, x):
+        self.check_input(x)
+        batch, height, width, channels = x.shape
+        heads, points, pad = self.num_heads, self.num_points, self.padding
+
+        query = self.dw_conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        query = self.dw_act(self.dw_norm(query)).flatten(1, 2)
+        value = F.pad(self.value_proj(x), (0, 0, pad, pad, pad, pad))
+        shape = (height + 2 * pad, width + 2 * pad)
+        value = value.reshape(batch, -1, heads, channels // heads)
+
+        offsets = self.sampling_offsets(query).view(batch, -1, heads, 1,
+                                                    points, 2)
+        weights = self.attention_weights(query).view(batch, -1, heads,
+                                                     points)
+        weights = weights.softmax(-1).unsqueeze(3)
+        normaliser = offsets.new_tensor([shape[1], shape[0]])
+        locations = self._reference_points(height, width, x.device)
+        locations = locations[:, :, None, :, None] + \
+            (self.grid.to(offsets.dtype) + offsets) / normaliser
+        out = self._sample(value, shape, locations, weights)
+        return self.output_proj(out.to(x.dtype).view(batch, height, width,
+                                                     channels))

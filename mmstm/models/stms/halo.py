@@ -1,0 +1,148 @@
+"""Halo attention of the unified HaloNet (U-HaloNet)."""
+import torch
+import torch.nn.functional as F
+from mmengine.model.weight_init import trunc_normal_
+from torch import nn
+
+from mmstm.registry import MODELS
+from ..position import (resize_on_load, resize_relative_table_1d,
+                        resize_relative_table_2d)
+from .base import BaseSTM
+
+POS_EMBED_TYPES = ('query_related', 'query_free')
+
+
+def _halo_windows(x, block_size, halo_size):
+    """``(B, Hp, Wp, C)`` with ``Hp, Wp`` multiples of the block ->
+    ``(B, blocks_h, blocks_w, win, win, C)``: each block with its halo, the
+    halo zero-padded at the map border."""
+    win = block_size + 2 * halo_size
+    x = F.pad(x, (0, 0, halo_size, halo_size, halo_size, halo_size))
+    x = x.unfold(1, win, block_size).unfold(2, win, block_size)
+    return x.permute(0, 1, 2, 4, 5, 3)
+
+
+@MODELS.register_module()
+class HaloAttention(BaseSTM):
+    """Blocked local self-attention: every ``block_size`` square of queries
+    attends to the block grown by ``halo_size`` on each side.
+
+    Any ``H, W`` works: the map is padded to a multiple of the block, and
+    keys that are padding (beyond the map, in the halo or the block) are
+    masked out of the softmax, so a token only sees real tokens.
+
+    Args:
+        embed_dims (int): Channels.
+        num_heads (int): Attention heads.
+        block_size (int): Side of the query blocks. Default 7.
+        halo_size (int): Halo added to each side of a block. Default 3.
+        pos_embed_type (str): ``'query_related'`` (relative logits
+            ``q . r`` from separate height and width tables, as HaloNet) or
+            ``'query_free'`` (a learned relative bias per head, as Swin).
+    """
+
+    # Official names: ``attn.pos_embed.*`` holds the position tables.
+    OFFICIAL_BLOCK_KEYS = {'attn.pos_embed': 'stm'}
+    OFFICIAL_IGNORED_KEYS = ('attn.pos_embed.relative_position_index', )
+
+    def __init__(self, embed_dims, num_heads, block_size=7, halo_size=3,
+                 pos_embed_type='query_related', init_cfg=None):
+        super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
+        if pos_embed_type not in POS_EMBED_TYPES:
+            raise ValueError(f'pos_embed_type must be one of '
+                             f'{POS_EMBED_TYPES}, got {pos_embed_type!r}')
+        if block_size < 1 or halo_size < 0:
+            raise ValueError(f'need block_size >= 1 and halo_size >= 0, got '
+                             f'{block_size} and {halo_size}')
+        self.block_size = block_size
+        self.halo_size = halo_size
+        self.window_size = block_size + 2 * halo_size
+        self.pos_embed_type = pos_embed_type
+        head_dims = embed_dims // num_heads
+        self.q = nn.Linear(embed_dims, embed_dims, bias=False)
+        # Output channels are grouped per head as (key, value), the layout of
+        # the released checkpoints.
+        self.kv = nn.Linear(embed_dims, 2 * embed_dims, bias=False)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        table_size = 2 * self.window_size - 1
+        if pos_embed_type == 'query_related':
+            self.height_rel = nn.Parameter(
+                torch.randn(table_size, head_dims) * head_dims**-0.5)
+            self.width_rel = nn.Parameter(
+                torch.randn(table_size, head_dims) * head_dims**-0.5)
+            resize_on_load(self, {
+                'height_rel': lambda v, s: resize_relative_table_1d(v, s[0]),
+                'width_rel': lambda v, s: resize_relative_table_1d(v, s[0])})
+        else:
+            self.relative_position_bias_table = nn.Parameter(
+                torch.zeros(table_size**2, num_heads))
+            trunc_normal_(self.relative_position_bias_table, std=.02)
+            resize_on_load(self, {
+                'relative_position_bias_table':
+                lambda v, s: resize_relative_table_2d(v, s[0])})
+        self._geometry = {}
+
+    def _offsets(self, device):
+        """``(block, win)`` offsets key - query along one axis, for a query
+        ``i`` of the block (window position ``halo + i``) and a key ``j`` of
+        the window."""
+        query = torch.arange(self.block_size, device=device) + self.halo_size
+        key = torch.arange(self.window_size, device=device)
+        return key[None, :] - query[:, None]
+
+    def _cached_geometry(self, height, width, device):
+        """Padded-key mask ``(blocks, win*win)`` and offset indices, built
+        once per input shape."""
+        key = (height, width, device)
+        if key not in self._geometry:
+            if len(self._geometry) >= 32:  # e.g. multi-scale training
+                self._geometry.clear()
+            bs = self.block_size
+            valid = torch.ones(1, height, width, 1, device=device)
+            valid = F.pad(valid, (0, 0, 0, -width % bs, 0, -height % bs))
+            valid = _halo_windows(valid, bs, self.halo_size)
+            padded_keys = valid.reshape(-1, self.window_size**2) == 0
+            self._geometry[key] = (padded_keys, self._offsets(device))
+        return self._geometry[key]
+
+    def _position_logits(self, q, offsets):
+        """``(..., block*block, win*win)`` position logits for queries ``q``
+        ``(..., block*block, head_dims)`` (unscaled, as in HaloNet)."""
+        bs, win = self.block_size, self.window_size
+        if self.pos_embed_type == 'query_free':
+            rel = win - 1 - offsets  # query - key, shifted to >= 0
+            index = (rel[:, None, :, None] * (2 * win - 1) +
+                     rel[None, :, None, :]).reshape(bs * bs, win * win)
+            bias = self.relative_position_bias_table[index]  # (N, M, heads)
+            return bias.permute(2, 0, 1)[None, :, None].to(q.dtype)
+        # HaloNet indexes its tables by the key's position in the window
+        # minus the query's position in the block (not in the window).
+        index = offsets + self.halo_size + win - 1
+        rows = torch.arange(bs * bs, device=q.device)[:, None]
+        height = (q @ self.height_rel.t())[..., rows,
+                                           index.repeat_interleave(bs, 0)]
+        width = (q @ self.width_rel.t())[..., rows, index.repeat(bs, 1)]
+        return (height[..., :, None] + width[..., None, :]).flatten(-2)
+
+    def forward(self, x):
+        self.check_input(x)
+        batch, height, width, channels = x.shape
+        bs, win, heads = self.block_size, self.window_size, self.num_heads
+        x = F.pad(x, (0, 0, 0, -width % bs, 0, -height % bs))
+        blocks_h, blocks_w = x.shape[1] // bs, x.shape[2] // bs
+        padded_keys, offsets = self._cached_geometry(height, width, x.device)
+
+        q = self.q(x).view(batch, blocks_h, bs, blocks_w, bs, heads, -1)
+        q = q.permute(0, 5, 1, 3, 2, 4, 6).reshape(
+            batch, heads, blocks_h * blocks_w, bs * bs, -1)
+        kv = _halo_windows(self.kv(x), bs, self.halo_size)
+        kv = kv.reshape(batch, blocks_h * blocks_w, win * win, heads, 2, -1)
+        k, v = kv.permute(4, 0, 3, 1, 2, 5)  # 2 x (B, heads, blocks, M, d)
+
+        mask = self._position_logits(q, offsets)
+        mask = mask.masked_fill(padded_keys[:, None], float('-inf'))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        out = out.view(batch, heads, blocks_h, blocks_w, bs, bs, -1)
+        out = out.permute(0, 2, 4, 3, 5, 1, 6).reshape(
+            batch, blocks_h * bs, blocks_w * bs, channels)
+        return self.proj(out[:, :height, :width])
