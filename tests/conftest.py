@@ -3,6 +3,8 @@ import os.path as osp
 
 import pytest
 
+from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones.archs import resolve_arch
 from mmstm.demo_data import (write_classification, write_detection,
                              write_segmentation)
 
@@ -21,6 +23,20 @@ def shared_file(relative):
 # A custom arch small enough for CPU tests in seconds.
 TINY_ARCH = dict(dims=[8, 16, 24, 32], depths=[1, 1, 2, 1],
                  stm=dict(type='DepthwiseConvMixer', kernel_size=7))
+
+# Every mixer family of the arch table ('convnext', 'swin', ...).
+STM_FAMILIES = sorted({name.split('-')[0] for name in ARCHS})
+
+
+def tiny_arch(family):
+    """The micro arch of ``family`` (mixer, options, epsilon, position
+    embedding) shrunk to a few channels and blocks; stage 3 has two blocks so
+    cycled mixer configs (Swin's shift) are exercised."""
+    arch = resolve_arch(f'{family}-micro')
+    options = [dict(o, num_heads=heads) if 'num_heads' in o else o
+               for o, heads in zip(arch['stage_stm_options'], [1, 2, 2, 4])]
+    return dict(arch, dims=[8, 16, 32, 32], depths=[1, 1, 2, 1],
+                stage_stm_options=options)
 
 
 @pytest.fixture(scope='session')

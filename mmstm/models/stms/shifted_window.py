@@ -5,6 +5,7 @@ from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
 from mmstm.registry import MODELS
+from ..position import resize_on_load, resize_relative_table_2d
 from .base import BaseSTM
 
 # The official masks use -100, not -inf; keeping it keeps the same function.
@@ -68,6 +69,9 @@ class ShiftedWindowAttention(BaseSTM):
         self.relative_position_bias_table = nn.Parameter(
             torch.zeros((2 * window_size - 1)**2, num_heads))
         trunc_normal_(self.relative_position_bias_table, std=.02)
+        resize_on_load(self, {
+            'relative_position_bias_table':
+            lambda value, shape: resize_relative_table_2d(value, shape[0])})
         self._masks = {}
 
     def _layout(self, height, width):

@@ -1,0 +1,78 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmstm.models.stms import DCNv3
+
+
+def uniform_dcn(embed_dims=8, num_heads=2):
+    """Zero offsets and equal weights: a plain 3x3 mean of the values."""
+    mixer = DCNv3(embed_dims, num_heads=num_heads)
+    mixer.init_weights()
+    return mixer.eval()
+
+
+def mean_3x3(mixer, x, shift_x=0, shift_y=0):
+    """3x3 mean (zero padding) of the values, sampled ``shift`` pixels
+    right/down of each position."""
+    value = mixer.value_proj(x).permute(0, 3, 1, 2)
+    height, width = value.shape[-2:]
+    value = F.pad(value, (1 + abs(shift_x),) * 2 + (1 + abs(shift_y),) * 2)
+    value = value[..., 1 + abs(shift_y) + shift_y - 1:,
+                  1 + abs(shift_x) + shift_x - 1:]
+    mean = F.avg_pool2d(value, 3, stride=1)[..., :height, :width]
+    return mixer.output_proj(mean.permute(0, 2, 3, 1))
+
+
+@pytest.mark.parametrize('size', [(5, 7), (14, 14), (1, 3)])
+def test_initial_mixer_is_a_3x3_mean_with_zero_padding(size):
+    mixer = uniform_dcn()
+    x = torch.randn(2, *size, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(mixer(x), mean_3x3(mixer, x))
+
+
+@pytest.mark.parametrize('shift_x, shift_y', [(1, 0), (0, 1), (-1, 1)])
+def test_offsets_move_the_sampling_points_in_x_then_y(shift_x, shift_y):
+    mixer = uniform_dcn()
+    with torch.no_grad():
+        mixer.sampling_offsets.bias.view(-1, 2).copy_(
+            torch.tensor([float(shift_x), float(shift_y)]))
+        x = torch.randn(1, 6, 9, 8)
+        torch.testing.assert_close(mixer(x),
+                                   mean_3x3(mixer, x, shift_x, shift_y))
+
+
+@pytest.mark.parametrize('size', [(3, 5), (25, 33)])
+def test_keeps_shape_and_every_parameter_learns(size):
+    mixer = DCNv3(16, num_heads=4)
+    x = torch.randn(2, *size, 16)
+    out = mixer(x)
+    assert out.shape == x.shape
+    (out * torch.randn_like(out)).sum().backward()
+    for param in mixer.parameters():
+        assert param.grad.abs().sum() > 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_cuda_kernel_agrees_with_the_pytorch_path():
+    torch.manual_seed(0)
+    mixer = DCNv3(64, num_heads=4)
+    torch.nn.init.normal_(mixer.sampling_offsets.weight, std=0.5)
+    x = torch.randn(2, 25, 33, 64, requires_grad=True)
+    out_cpu = mixer(x)
+    out_cpu.square().sum().backward()
+    grad_cpu = x.grad.clone()
+    x_cuda = x.detach().cuda().requires_grad_()
+    out_cuda = mixer.cuda()(x_cuda)
+    out_cuda.square().sum().backward()
+    torch.testing.assert_close(out_cuda.cpu(), out_cpu, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(x_cuda.grad.cpu(), grad_cpu, atol=1e-3,
+                               rtol=1e-3)
+
+
+def test_bad_options_are_named():
+    with pytest.raises(ValueError, match='odd'):
+        DCNv3(8, num_heads=2, kernel_size=4)
+    with pytest.raises(ValueError, match='divisible'):
+        DCNv3(8, num_heads=3)
