@@ -1,0 +1,11 @@
+# U-InternImage (DCNv3) micro on ImageNet-1K, the paper's recipe (total batch 4096).
+_base_ = [
+    '../_base_/imagenet_recipe.py',
+    '../_base_/datasets/imagenet_bs128_paper.py',
+    '../_base_/schedules/imagenet_300e_convolution.py',
+]
+
+model = dict(
+    backbone=dict(arch='dcnv3-micro', drop_path_rate=0),
+    neck=dict(in_channels=256),
+    head=dict(in_channels=384))

@@ -1,0 +1,1 @@
+"""The paper's analyses as library code; the command lines are in tools/."""

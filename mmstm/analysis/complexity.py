@@ -1,0 +1,106 @@
+"""Parameters, FLOPs and throughput of a model.
+
+FLOPs follow the usual vision convention (one multiply-add counts once, as
+in the papers' tables). Besides mmengine's counters, attention computed by
+``scaled_dot_product_attention`` is counted (``QK^T`` and ``AV``), and
+deformable sampling (``grid_sampler``, DCNv3) counts 4 per sampled value
+(bilinear), as mmengine already does.
+"""
+import statistics
+import time
+from contextlib import nullcontext
+
+import torch
+from mmengine.analysis import FlopAnalyzer
+from mmengine.analysis.jit_handles import get_shape
+
+
+def sdpa_flop_jit(inputs, outputs):
+    """``aten::scaled_dot_product_attention``: ``B N M d + B N M d_v``."""
+    q, k, v = (get_shape(t) for t in inputs[:3])
+    batch = 1
+    for dim in q[:-2]:
+        batch *= dim
+    return batch * q[-2] * k[-2] * (q[-1] + v[-1])
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def count_flops(model, input_shape):
+    """FLOPs of ``model`` (eval mode) on one input of ``input_shape``
+    ``(B, C, H, W)``."""
+    model.eval()
+    device = next(model.parameters()).device
+    inputs = torch.randn(*input_shape, device=device)
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.set_op_handle('aten::scaled_dot_product_attention',
+                           sdpa_flop_jit)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return analyzer.total()
+
+
+def _sum_outputs(out):
+    if isinstance(out, (list, tuple)):
+        return sum(_sum_outputs(o) for o in out)
+    return out.float().mean()
+
+
+def _synchronize(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def measure_throughput(model, batch_size, img_size, device='cpu',
+                       train=False, amp=False, channels_last=False,
+                       warmup=3, repeats=10):
+    """Images per second: the median over ``repeats`` timed runs, after
+    ``warmup`` untimed ones, of inference (no grad) or one training step
+    (forward, backward, AdamW update).
+
+    Returns:
+        dict: ``images_per_s``, ``median_s`` and ``runs_s`` (every run).
+    """
+    device = torch.device(device)
+    model = model.to(device)
+    memory_format = torch.channels_last if channels_last else \
+        torch.contiguous_format
+    model = model.to(memory_format=memory_format).train(train)
+    height, width = (img_size, img_size) if isinstance(img_size, int) \
+        else img_size
+    inputs = torch.randn(batch_size, 3, height, width, device=device)
+    inputs = inputs.contiguous(memory_format=memory_format)
+    amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    autocast = torch.autocast(device.type, dtype=amp_dtype) if amp \
+        else nullcontext()
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-6) \
+        if train else None
+    scaler = torch.amp.GradScaler(device.type,
+                                  enabled=amp and device.type == 'cuda')
+
+    def step():
+        if not train:
+            with torch.no_grad(), autocast:
+                model(inputs)
+            return
+        optimizer.zero_grad(set_to_none=True)
+        with autocast:
+            loss = _sum_outputs(model(inputs))
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    runs = []
+    for i in range(warmup + repeats):
+        _synchronize(device)
+        start = time.perf_counter()
+        step()
+        _synchronize(device)
+        if i >= warmup:
+            runs.append(time.perf_counter() - start)
+    median = statistics.median(runs)
+    return dict(images_per_s=batch_size / median, median_s=median,
+                runs_s=runs)

@@ -1,0 +1,63 @@
+"""One table of parameters, FLOPs and throughput for a set of configs."""
+import csv
+import os.path as osp
+
+from .complexity import count_flops, count_parameters, measure_throughput
+from .models import TensorForward, build_model, load_config
+
+COLUMNS = ('model', 'params_M', 'resolution', 'gflops', 'infer_img_s',
+           'train_img_s')
+
+
+def model_name(config_path):
+    return osp.splitext(osp.basename(config_path))[0]
+
+
+def complexity_rows(configs, resolutions=(224, ), batch_size=8,
+                    device='cpu', amp=False, channels_last=False,
+                    train=True, warmup=2, repeats=5, backbone_only=False,
+                    progress=None):
+    """Yield one row (dict with ``COLUMNS``) per config and resolution."""
+    for config in configs:
+        model = TensorForward(build_model(load_config(config)), backbone_only)
+        params = count_parameters(model)
+        for size in resolutions:
+            row = dict(model=model_name(config), params_M=params / 1e6,
+                       resolution=size,
+                       gflops=count_flops(model, (1, 3, size, size)) / 1e9)
+            timing = dict(batch_size=batch_size, img_size=size, device=device,
+                          amp=amp, channels_last=channels_last,
+                          warmup=warmup, repeats=repeats)
+            row['infer_img_s'] = measure_throughput(
+                model, **timing)['images_per_s'] if repeats else None
+            row['train_img_s'] = measure_throughput(
+                model, train=True, **timing)['images_per_s'] \
+                if train and repeats else None
+            if progress:
+                progress(row)
+            yield row
+
+
+def _fmt(value, digits):
+    return '-' if value is None else f'{value:.{digits}f}'
+
+
+def write_tables(rows, out_prefix):
+    """Write ``<out_prefix>.csv`` and ``<out_prefix>.md``; return the
+    markdown."""
+    rows = list(rows)
+    with open(out_prefix + '.csv', 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = ['| model | params (M) | input | GFLOPs | infer img/s | '
+             'train img/s |', '|---|---:|---:|---:|---:|---:|']
+    for r in rows:
+        lines.append(
+            f'| {r["model"]} | {r["params_M"]:.2f} | {r["resolution"]} | '
+            f'{r["gflops"]:.2f} | {_fmt(r["infer_img_s"], 1)} | '
+            f'{_fmt(r["train_img_s"], 1)} |')
+    markdown = '\n'.join(lines) + '\n'
+    with open(out_prefix + '.md', 'w') as f:
+        f.write(markdown)
+    return markdown

@@ -1,0 +1,41 @@
+"""Build an mmstm model from a config file for the analysis tools."""
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+from torch import nn
+
+
+def load_config(path, cfg_options=None):
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def build_model(cfg):
+    """The ``model`` of ``cfg``, built in the config's default scope
+    (mmpretrain, mmdet or mmseg), without loading pretrained weights."""
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    if cfg.get('custom_imports'):
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(**cfg.custom_imports)
+    model_cfg = cfg.model.copy()
+    backbone = model_cfg.get('backbone')
+    if backbone is not None and backbone.get('init_cfg') is not None:
+        backbone['init_cfg'] = None  # analyses never need the weights file
+    return MODELS.build(model_cfg)
+
+
+class TensorForward(nn.Module):
+    """``model(x)`` for tracing and timing: the backbone alone, or the whole
+    model in mmengine's ``'tensor'`` mode (classifiers: the logits)."""
+
+    def __init__(self, model, backbone_only=False):
+        super().__init__()
+        self.model = model
+        self.backbone_only = backbone_only
+
+    def forward(self, x):
+        if self.backbone_only:
+            return tuple(self.model.backbone(x))
+        out = self.model(x, mode='tensor')
+        return tuple(out) if isinstance(out, (list, tuple)) else out
