@@ -28,18 +28,18 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def count_flops(model, input_shape):
+def count_flops(model, input_shape, by_operator=False):
     """FLOPs of ``model`` (eval mode) on one input of ``input_shape``
-    ``(B, C, H, W)``."""
+    ``(B, C, H, W)``; with ``by_operator`` a dict operator -> FLOPs."""
     model.eval()
-    device = next(model.parameters()).device
+    device = next(model.parameters(), torch.empty(0)).device
     inputs = torch.randn(*input_shape, device=device)
     analyzer = FlopAnalyzer(model, inputs)
     analyzer.set_op_handle('aten::scaled_dot_product_attention',
                            sdpa_flop_jit)
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
-    return analyzer.total()
+    return dict(analyzer.by_operator()) if by_operator else analyzer.total()
 
 
 def _sum_outputs(out):

@@ -1,0 +1,99 @@
+"""The 20 ImageNet-1K configs build the released models with the paper's
+recipe."""
+import glob
+import json
+import os.path as osp
+import re
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmstm.models.backbones import ARCHS
+from tests.conftest import REPO_ROOT, shared_file
+
+IN1K_CONFIGS = sorted(glob.glob(
+    osp.join(REPO_ROOT, 'configs/classification/*/*_in1k.py')))
+# The paper's ImageNet drop-path rates (micro, tiny, small, base).
+DROP_PATH = dict(halo=[0, .2, .3, .5], pvt=[0, .1, .3, .5],
+                 swin=[0, .2, .3, .5], convnext=[0, .1, .4, .5],
+                 dcnv3=[0, .1, .3, .5])
+SCALES = ['micro', 'tiny', 'small', 'base']
+CONVOLUTION = {'convnext', 'dcnv3'}
+
+
+def build(cfg):
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    return MODELS.build(cfg.model)
+
+
+def test_one_config_per_released_model():
+    names = [osp.basename(c).split('_')[0] for c in IN1K_CONFIGS]
+    assert sorted(names) == sorted(ARCHS)
+
+
+@pytest.mark.parametrize('config', IN1K_CONFIGS,
+                         ids=lambda c: osp.basename(c)[:-3])
+def test_config_builds_the_released_model(config):
+    cfg = Config.fromfile(config)
+    arch = cfg.model.backbone.arch
+    family, scale = arch.split('-')
+    assert osp.basename(config).startswith(arch + '_')
+    assert osp.basename(osp.dirname(config)) == family
+    assert cfg.model.backbone.drop_path_rate == \
+        DROP_PATH[family][SCALES.index(scale)]
+    with open(shared_file('reference/official_state_dict_manifest.json')) as f:
+        expected = json.load(f)[arch]['params']
+    model = build(cfg)
+    assert sum(p.numel() for p in model.parameters()) == expected
+
+
+@pytest.mark.parametrize('family', sorted(DROP_PATH))
+def test_recipe_of_the_paper(family):
+    config, = [c for c in IN1K_CONFIGS
+               if osp.basename(c).startswith(f'{family}-micro_')]
+    cfg = Config.fromfile(config)
+    gpus, per_gpu = map(int, re.search(r'_(\d+)xb(\d+)_', config).groups())
+    total = 4096 if family in CONVOLUTION else 1024
+    assert gpus * per_gpu == total == cfg.auto_scale_lr.base_batch_size
+    assert cfg.train_dataloader.batch_size == per_gpu
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay,
+            optimizer.eps) == ('AdamW', 4e-3 if family in CONVOLUTION
+                               else 1e-3, 0.05, 1e-8)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.clip_grad.max_norm == 5.0
+    warmup, cosine = cfg.param_scheduler
+    start = warmup.start_factor * optimizer.lr
+    assert start == pytest.approx(0 if family in CONVOLUTION else 1e-6,
+                                  abs=1e-9)
+    assert (warmup.end, cosine.begin) == (20, 20)
+    assert warmup.convert_to_iter_based and cosine.convert_to_iter_based
+    assert cosine.eta_min == (1e-6 if family in CONVOLUTION else 1e-5)
+    assert cfg.train_cfg.max_epochs == 300
+    assert [a.type for a in cfg.model.train_cfg.augments] == ['Mixup',
+                                                              'CutMix']
+    assert cfg.model.head.loss.label_smooth_val == 0.1
+    ema, = [h for h in cfg.custom_hooks if h.type == 'EMAHook']
+    assert ema.momentum == 1e-4 and ema.evaluate_on_origin
+    assert cfg.model.backbone.layer_scale_init_value == 1e-6
+    test_ops = [t.type for t in cfg.test_dataloader.dataset.pipeline]
+    assert test_ops == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop',
+                        'PackInputs']
+
+
+@pytest.mark.parametrize('family', sorted(DROP_PATH))
+def test_no_weight_decay_on_norms_biases_and_position_parameters(family):
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile([c for c in IN1K_CONFIGS if osp.basename(c)
+                           .startswith(f'{family}-micro_')][0])
+    model = build(cfg)
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    cfg.optim_wrapper.pop('loss_scale')
+    groups = build_optim_wrapper(model, cfg.optim_wrapper).param_groups
+    decay = {id(p): g['weight_decay'] for g in groups for p in g['params']}
+    for name, param in model.named_parameters():
+        no_decay = param.ndim == 1 or re.search(
+            r'pos_embed|relative_position|_rel$', name)
+        assert decay[id(param)] == (0.0 if no_decay else 0.05), name
