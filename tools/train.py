@@ -4,16 +4,14 @@ The task is chosen by the config: its ``default_scope`` (mmpretrain, mmdet or
 mmseg) and model decide which library's runner components are used.
 """
 import argparse
-import logging
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
+from mmstm.engine import use_fp32_without_cuda
 
 
 def parse_args():
@@ -71,16 +69,7 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, args.resume
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper' and \
-            not torch.cuda.is_available():
-        # The paper's recipes train with AMP; a CPU run of the same config
-        # (a laptop check) trains in float32 instead of failing.
-        print_log('No CUDA device: AmpOptimWrapper replaced by OptimWrapper '
-                  '(float32 training).', logger='current', level=logging.WARNING)
-        cfg.optim_wrapper.type = 'OptimWrapper'
-        cfg.optim_wrapper.pop('loss_scale', None)
-        cfg.optim_wrapper.pop('dtype', None)
-    return cfg
+    return use_fp32_without_cuda(cfg)
 
 
 def main():
