@@ -1,0 +1,7 @@
+# U-Swin micro with the paper's recipe on the demo shapes (CPU).
+_base_ = '../_base_/demo_paper-recipe.py'
+
+model = dict(
+    backbone=dict(arch='swin-micro', drop_path_rate=0.0),
+    neck=dict(in_channels=256),
+    head=dict(in_channels=384))
