@@ -1,7 +1,9 @@
 """The unified backbone of the paper: one network, any spatial token mixer."""
 import torch
 import torch.utils.checkpoint as cp
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -154,6 +156,14 @@ class UnifiedBackbone(BaseModule):
         return out_indices
 
     def init_weights(self):
+        if self.init_cfg is not None and \
+                self.init_cfg.get('type') == 'Pretrained':
+            # mmengine's Pretrained init loads non-strictly and only warns;
+            # a checkpoint of another arch must fail loudly instead.
+            self.load_pretrained(self.init_cfg['checkpoint'],
+                                 self.init_cfg.get('prefix'))
+            self._is_init = True
+            return
         if self.init_cfg is None:
             # The paper's initialisation: truncated normal for every linear
             # and conv weight, zero biases; then mixers refine theirs.
@@ -166,6 +176,32 @@ class UnifiedBackbone(BaseModule):
                 if isinstance(m, BaseSTM):
                     m.init_weights()
         super().init_weights()
+
+    def load_pretrained(self, checkpoint, prefix=None):
+        """Load the backbone weights of ``checkpoint`` (a file or URL read
+        weights-only; keys under ``prefix``, e.g. ``'backbone.'`` of a
+        classifier checkpoint), strictly: a missing, unexpected or
+        mis-shaped key raises an error naming it. Position tables and
+        embeddings of other sizes are resized by their modules."""
+        loaded = CheckpointLoader.load_checkpoint(checkpoint,
+                                                  map_location='cpu')
+        state = loaded.get('state_dict', loaded)
+        if prefix:
+            state = {k[len(prefix):]: v for k, v in state.items()
+                     if k.startswith(prefix)}
+        if not state:
+            raise KeyError(
+                f'{checkpoint} has no weights under "{prefix}". Released '
+                'official checkpoints must be converted first with '
+                'tools/model_converters/official_to_mmstm.py')
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise KeyError(
+                f'{checkpoint} does not match this backbone (arch '
+                f'{self.arch["dims"]}/{self.arch["depths"]}): missing '
+                f'{missing[:5]} ({len(missing)}), unexpected '
+                f'{unexpected[:5]} ({len(unexpected)})')
+        print_log(f'loaded the backbone from {checkpoint}', logger='current')
 
     def _freeze_stages(self):
         frozen = [self.stem] if self.frozen_stages >= 0 else []

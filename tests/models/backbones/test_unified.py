@@ -150,3 +150,35 @@ def test_parameter_counts_equal_the_official_models(arch):
     with open(shared_file('reference/official_state_dict_manifest.json')) as f:
         expected = json.load(f)[arch]['params']
     assert sum(p.numel() for p in classifier.parameters()) == expected
+
+
+def test_pretrained_init_loads_the_backbone_of_a_classifier_checkpoint(
+        tmp_path):
+    source = tiny_of('pvt')
+    ckpt = tmp_path / 'classifier.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               source.state_dict().items()}}, ckpt)
+    model = tiny_of('pvt', init_cfg=dict(type='Pretrained',
+                                         checkpoint=str(ckpt),
+                                         prefix='backbone.'))
+    model.init_weights()
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value)
+
+
+def test_pretrained_init_refuses_a_checkpoint_of_another_model(tmp_path):
+    ckpt = tmp_path / 'classifier.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               tiny_of('swin').state_dict().items()}}, ckpt)
+    for arch in ('halo', 'convnext'):  # other mixers, other keys
+        model = tiny_of(arch, init_cfg=dict(
+            type='Pretrained', checkpoint=str(ckpt), prefix='backbone.'))
+        with pytest.raises((KeyError, RuntimeError),
+                           match='does not match|size mismatch'):
+            model.init_weights()
+    official = tmp_path / 'official.pth'
+    torch.save({'model': {'stages.0.0.gamma_1': torch.ones(8)}}, official)
+    model = tiny_of('swin', init_cfg=dict(
+        type='Pretrained', checkpoint=str(official), prefix='backbone.'))
+    with pytest.raises(KeyError, match='official_to_mmstm'):
+        model.init_weights()
