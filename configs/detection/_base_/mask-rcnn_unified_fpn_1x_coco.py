@@ -1,0 +1,50 @@
+# Mask R-CNN + FPN on COCO (mmdet's R50 bases) with the unified backbone and
+# the paper's 1x schedule: AdamW lr 1e-4, betas (0.9, 0.999), weight decay
+# 0.05 (none on norms, biases, layer scales, position embeddings and
+# relative-position tables), 12 epochs with steps at 8 and 11, linear
+# warm-up over 1000 iterations from 0.001; 2 images x 8 GPUs, single scale
+# 1333x800, flip 0.5. Each backbone output is its stage's LayerNorm output.
+# Leaves set the arch, drop path, FPN in_channels and ImageNet checkpoint.
+_base_ = [
+    'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
+    'mmdet::_base_/datasets/coco_instance.py',
+    'mmdet::_base_/schedules/schedule_1x.py',
+    'mmdet::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['mmstm.models'], allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmstm.UnifiedBackbone',
+        arch='convnext-tiny',
+        drop_path_rate=0.2,
+        layer_scale_init_value=1e-6,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        norm_eval=False,
+        with_cp=False,
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='checkpoints/convnext-tiny_in1k.pth',
+                      prefix='backbone.')),
+    neck=dict(in_channels=[96, 192, 384, 768]))
+
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999),
+                   weight_decay=0.05),
+    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
+                       flat_decay_mult=0.0, custom_keys={
+                           '.pos_embed': dict(decay_mult=0.0),
+                           '.relative_position_bias_table':
+                           dict(decay_mult=0.0),
+                           '.height_rel': dict(decay_mult=0.0),
+                           '.width_rel': dict(decay_mult=0.0)}))
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+         end=1000),
+    dict(type='MultiStepLR', begin=0, end=12, by_epoch=True,
+         milestones=[8, 11], gamma=0.1),
+]

@@ -1,0 +1,8 @@
+# Mask R-CNN with the dcnv3-tiny unified backbone, the 1x schedule.
+_base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='dcnv3-tiny', drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='checkpoints/dcnv3-tiny_in1k.pth')),
+    neck=dict(in_channels=[64, 128, 256, 512]))

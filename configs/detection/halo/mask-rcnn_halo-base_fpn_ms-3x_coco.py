@@ -1,0 +1,8 @@
+# Mask R-CNN with the halo-base unified backbone, the 3x multi-scale schedule.
+_base_ = '../_base_/mask-rcnn_unified_fpn_ms-3x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='halo-base', drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='checkpoints/halo-base_in1k.pth')),
+    neck=dict(in_channels=[128, 256, 512, 1024]))

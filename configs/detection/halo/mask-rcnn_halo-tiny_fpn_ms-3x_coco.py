@@ -1,0 +1,8 @@
+# Mask R-CNN with the halo-tiny unified backbone, the 3x multi-scale schedule.
+_base_ = '../_base_/mask-rcnn_unified_fpn_ms-3x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='halo-tiny', drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='checkpoints/halo-tiny_in1k.pth')),
+    neck=dict(in_channels=[96, 192, 384, 768]))

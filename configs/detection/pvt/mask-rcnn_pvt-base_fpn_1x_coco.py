@@ -1,0 +1,8 @@
+# Mask R-CNN with the pvt-base unified backbone, the 1x schedule.
+_base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='pvt-base', drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='checkpoints/pvt-base_in1k.pth')),
+    neck=dict(in_channels=[64, 128, 320, 512]))

@@ -1,0 +1,8 @@
+# Mask R-CNN with the swin-micro unified backbone, the 3x multi-scale schedule.
+_base_ = '../_base_/mask-rcnn_unified_fpn_ms-3x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='swin-micro', drop_path_rate=0.1,
+        init_cfg=dict(checkpoint='checkpoints/swin-micro_in1k.pth')),
+    neck=dict(in_channels=[32, 64, 128, 256]))
