@@ -25,13 +25,16 @@ for stm in "${STMS[@]}"; do
   echo "$stm $MINUTES $(cat "$WORK_DIR/test_metrics.txt")" >> "$SUMMARY"
 done
 "$PY" - "$SUMMARY" <<'PY'
-import ast, sys
-print('| mixer | top-1 (EMA) | top-1 (raw weights) | training time |')
+import ast, glob, json, sys
+print('| mixer | top-1, EMA weights (tools/test.py) | top-1, raw weights (last val) '
+      '| training time |')
 print('|---|---:|---:|---:|')
 for line in open(sys.argv[1]):
     stm, minutes, metrics = line.split(' ', 2)
-    metrics = ast.literal_eval(metrics)
-    print(f"| {stm} | {metrics['accuracy/top1']:.1f}% | "
-          f"{metrics.get('accuracy/top1_origin', float('nan')):.1f}% | "
-          f"{minutes} min |")
+    ema = ast.literal_eval(metrics)['accuracy/top1']
+    raw = float('nan')
+    for log in sorted(glob.glob(f'work_dirs/demo_mixers/{stm}/*/vis_data/scalars.json')):
+        for record in map(json.loads, open(log)):
+            raw = record.get('accuracy/top1_origin', raw)
+    print(f'| {stm} | {ema:.1f}% | {raw:.1f}% | {minutes} min |')
 PY

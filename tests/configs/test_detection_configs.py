@@ -13,7 +13,7 @@ from mmstm.models.backbones import ARCHS
 from tests.conftest import REPO_ROOT
 
 DETECTION_CONFIGS = sorted(glob.glob(
-    osp.join(REPO_ROOT, 'configs/detection/*/mask-rcnn_*_coco.py')))
+    osp.join(REPO_ROOT, 'configs/detection/[!_]*/mask-rcnn_*_coco.py')))
 DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
 
 
@@ -59,7 +59,7 @@ def test_config_matches_its_backbone_and_schedule(config):
         assert (min(shorter), max(shorter)) == (480, 800)
 
 
-def fake_batch(height, width, num_objects=2, seed=0):
+def fake_batch(height, width, num_objects=2, num_classes=80, seed=0):
     """One image with ``num_objects`` boxes and masks, as mmdet's data
     pipeline packs them."""
     from mmdet.structures import DetDataSample
@@ -79,7 +79,7 @@ def fake_batch(height, width, num_objects=2, seed=0):
         scale_factor=(1.0, 1.0)))
     sample.gt_instances = InstanceData(
         bboxes=torch.tensor(boxes, dtype=torch.float32),
-        labels=torch.tensor(rng.integers(0, 80, num_objects)),
+        labels=torch.tensor(rng.integers(0, num_classes, num_objects)),
         masks=BitmapMasks(masks, height, width))
     return torch.randn(1, 3, height, width), [sample]
 

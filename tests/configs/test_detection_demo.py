@@ -1,0 +1,47 @@
+"""Mask R-CNN with every mixer's micro backbone trains on the demo COCO
+shapes through the runner (loss decreases) and is evaluated with the COCO
+metric (bbox and segm)."""
+import os.path as osp
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmstm.models.backbones import ARCHS
+from tests.conftest import REPO_ROOT, STM_FAMILIES
+
+DEMO = osp.join(REPO_ROOT, 'configs/detection/demo',
+                'mask-rcnn_convnext-micro_fpn_demo-shapes.py')
+
+
+def on_fixture(cfg, data_root, work_dir, stm):
+    cfg.model.backbone.update(arch=f'{stm}-micro', init_cfg=None)
+    cfg.model.neck.in_channels = ARCHS[f'{stm}-micro']['dims']
+    for loader, split in ((cfg.train_dataloader, 'train'),
+                          (cfg.test_dataloader, 'val')):
+        loader.update(num_workers=0, persistent_workers=False, batch_size=2)
+        loader.dataset.update(data_root=data_root + '/',
+                              ann_file=f'annotations/instances_{split}.json',
+                              data_prefix=dict(img=f'{split}/'))
+    cfg.test_evaluator.ann_file = \
+        data_root + '/annotations/instances_val.json'
+    cfg.train_cfg.update(max_epochs=4, val_interval=100)
+    cfg.param_scheduler[0].end = 3
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.update(checkpoint=None, logger=dict(interval=1))
+    cfg.work_dir = str(work_dir)
+    return cfg
+
+
+@pytest.mark.parametrize('stm', STM_FAMILIES)
+def test_mask_rcnn_trains_and_is_evaluated(stm, demo_detection, tmp_path):
+    cfg = on_fixture(Config.fromfile(DEMO), demo_detection, tmp_path, stm)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    losses, _ = runner.message_hub.get_scalar('train/loss').data
+    assert len(losses) == runner.iter == 12
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    metrics = runner.test()
+    for key in ('coco/bbox_mAP', 'coco/segm_mAP'):
+        assert 0 <= metrics[key] <= 1
