@@ -10,6 +10,7 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones.archs import resolve_arch
@@ -78,15 +79,18 @@ def test_converted_checkpoint_through_tools_and_inferencer(stm, tmp_path):
                   for p in pickle.load(f)}
     assert sorted(dumped) == sorted(files)
 
-    inferencer = ImageClassificationInferencer(
-        model=str(config), pretrained=str(converted), device='cpu')
-    # the converted model is the official function ...
-    with torch.no_grad():
-        logits = inferencer.model(ref['input'], mode='tensor')
-    torch.testing.assert_close(logits, ref['logits'], atol=1e-4, rtol=0)
-    # ... and tools/test.py and the inferencer run it on the real images
-    # (one of them grayscale) with the same preprocessing
-    results = inferencer([osp.join(images, name) for name in files])
+    # (mmpretrain's inferencer builds its pipeline in the current default
+    # scope, which other tests in this process may have set to mmdet)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        inferencer = ImageClassificationInferencer(
+            model=str(config), pretrained=str(converted), device='cpu')
+        # the converted model is the official function ...
+        with torch.no_grad():
+            logits = inferencer.model(ref['input'], mode='tensor')
+        torch.testing.assert_close(logits, ref['logits'], atol=1e-4, rtol=0)
+        # ... and tools/test.py and the inferencer run it on the real images
+        # (one of them grayscale) with the same preprocessing
+        results = inferencer([osp.join(images, name) for name in files])
     for name, result in zip(files, results):
         torch.testing.assert_close(torch.as_tensor(result['pred_scores']),
                                    dumped[name], atol=1e-5, rtol=0)
