@@ -19,6 +19,10 @@ def parse_args():
     parser.add_argument('--work-dir', help='where to save the logs')
     parser.add_argument('--out', help='dump the raw predictions to this '
                         'pickle file')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation: the config's "
+                        'tta_model and tta_pipeline (segmentation: '
+                        'multi-scale + flip)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. test_dataloader.batch_size=8')
@@ -38,6 +42,13 @@ def main():
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise KeyError(f'--tta needs tta_model and tta_pipeline in '
+                           f'{args.config}')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.work_dir is not None:

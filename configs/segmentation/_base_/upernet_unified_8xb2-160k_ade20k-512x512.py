@@ -1,0 +1,60 @@
+# UperNet on ADE20K (mmseg's UperNet R50, ADE20K, 160k schedule and runtime
+# bases) with the unified backbone: outputs of all four stages (each its
+# stage's LayerNorm output), UPerHead on them and the auxiliary FCNHead on
+# stage 3, 150 classes. The standard schedule of Swin/ConvNeXt/InternImage:
+# 160k iterations, crop 512x512, 2 images x 8 GPUs, AdamW lr 6e-5, weight
+# decay 0.01 (none on norms, biases, layer scales, position embeddings and
+# relative-position tables), linear warm-up 1500 iterations, then poly decay
+# (power 1.0). mmseg's multi-scale + flip test (ratios 0.5-1.75) is
+# inherited: tools/test.py --tta. Leaves set the arch, drop path, head
+# channels and ImageNet checkpoint.
+_base_ = [
+    'mmseg::_base_/models/upernet_r50.py',
+    'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_160k.py',
+]
+custom_imports = dict(imports=['mmstm.models'], allow_failed_imports=False)
+
+crop_size = (512, 512)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    pretrained=None,
+    backbone=dict(
+        _delete_=True,
+        type='mmstm.UnifiedBackbone',
+        arch='convnext-tiny',
+        drop_path_rate=0.2,
+        layer_scale_init_value=1e-6,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        norm_eval=False,
+        with_cp=False,
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='checkpoints/convnext-tiny_in1k.pth',
+                      prefix='backbone.')),
+    decode_head=dict(in_channels=[96, 192, 384, 768], num_classes=150),
+    auxiliary_head=dict(in_channels=384, num_classes=150))
+
+train_dataloader = dict(batch_size=2)
+
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
+                   weight_decay=0.01),
+    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
+                       flat_decay_mult=0.0, custom_keys={
+                           '.pos_embed': dict(decay_mult=0.0),
+                           '.relative_position_bias_table':
+                           dict(decay_mult=0.0),
+                           '.height_rel': dict(decay_mult=0.0),
+                           '.width_rel': dict(decay_mult=0.0)}))
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
+         end=1500),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, by_epoch=False, begin=1500,
+         end=160000),
+]

@@ -1,0 +1,9 @@
+# UperNet with the dcnv3-small unified backbone on ADE20K, 160k iterations.
+_base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='dcnv3-small', drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='checkpoints/dcnv3-small_in1k.pth')),
+    decode_head=dict(in_channels=[80, 160, 320, 640]),
+    auxiliary_head=dict(in_channels=320))

@@ -1,0 +1,76 @@
+"""The 20 UperNet configs: the ADE20K schedule, and every backbone trains
+inside UperNet at a non-square size."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+
+from mmstm.models.backbones import ARCHS
+from tests.conftest import REPO_ROOT
+
+SEGMENTATION_CONFIGS = sorted(glob.glob(osp.join(
+    REPO_ROOT, 'configs/segmentation/[!_]*/upernet_*_ade20k-512x512.py')))
+DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
+
+
+def name(config):
+    return osp.basename(config)[:-3]
+
+
+def test_one_config_per_released_backbone():
+    archs = [name(c).split('_')[1] for c in SEGMENTATION_CONFIGS]
+    assert sorted(archs) == sorted(ARCHS)
+
+
+@pytest.mark.parametrize('config', SEGMENTATION_CONFIGS, ids=name)
+def test_config_matches_its_backbone_and_schedule(config):
+    cfg = Config.fromfile(config)
+    arch = name(config).split('_')[1]
+    backbone = cfg.model.backbone
+    assert (backbone.type, backbone.arch) == ('mmstm.UnifiedBackbone', arch)
+    assert backbone.drop_path_rate == DROP_PATH[arch.split('-')[1]]
+    assert backbone.init_cfg.checkpoint == f'checkpoints/{arch}_in1k.pth'
+    dims = ARCHS[arch]['dims']
+    assert cfg.model.decode_head.in_channels == dims
+    assert cfg.model.auxiliary_head.in_channels == dims[2]
+    assert cfg.model.decode_head.num_classes == 150
+    assert cfg.model.auxiliary_head.num_classes == 150
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
+        ('AdamW', 6e-5, 0.01)
+    warmup, poly = cfg.param_scheduler
+    assert (warmup.end, poly.type, poly.power, poly.end) == \
+        (1500, 'PolyLR', 1.0, 160000)
+    assert cfg.train_cfg.max_iters == 160000
+    assert cfg.train_dataloader.batch_size == 2
+    assert cfg.crop_size == (512, 512)
+    assert cfg.tta_model.type == 'SegTTAModel'
+
+
+@pytest.mark.parametrize('config', SEGMENTATION_CONFIGS, ids=name)
+def test_backbone_trains_in_upernet_at_a_non_square_size(config):
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+    from mmengine.structures import PixelData
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    height, width = 96, 160
+    samples = []
+    for i in range(2):
+        sample = SegDataSample(metainfo=dict(img_shape=(height, width),
+                                             pad_shape=(height, width)))
+        labels = torch.randint(0, 150, (1, height, width))
+        sample.gt_sem_seg = PixelData(data=labels)
+        samples.append(sample)
+    losses = model.loss(torch.randn(2, 3, height, width), samples)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total)
+    total.backward()
+    stem = model.backbone.stem.conv_norm1.conv.weight
+    assert stem.grad is not None and stem.grad.abs().sum() > 0
