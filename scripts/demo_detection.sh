@@ -18,7 +18,7 @@ START=$(date +%s)
 echo "[demo] training took $(( ($(date +%s) - START + 30) / 60 )) min"
 CHECKPOINT=$(cat "$WORK_DIR/last_checkpoint")
 "$PY" tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR" | tail -n 1
-"$PY" - "$CONFIG" "$CHECKPOINT" "$WORK_DIR/vis" <<'PY'
+"$PY" - "$CONFIG" "$CHECKPOINT" "$WORK_DIR" <<'PY'
 import sys
 from mmdet.apis import DetInferencer
 config, checkpoint, out_dir = sys.argv[1:]
