@@ -20,7 +20,7 @@ def complexity_rows(configs, resolutions=(224, ), batch_size=8,
     """Yield one row (dict with ``COLUMNS``) per config and resolution."""
     for config in configs:
         model = TensorForward(build_model(load_config(config)), backbone_only)
-        params = count_parameters(model)
+        params = count_parameters(model.measured)
         for size in resolutions:
             row = dict(model=model_name(config), params_M=params / 1e6,
                        resolution=size,

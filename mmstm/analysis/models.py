@@ -1,5 +1,5 @@
 """Build an mmstm model from a config file for the analysis tools."""
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import MODELS, init_default_scope
 from torch import nn
 
@@ -34,8 +34,37 @@ class TensorForward(nn.Module):
         self.model = model
         self.backbone_only = backbone_only
 
+    @property
+    def measured(self):
+        """The module whose parameters the measurement is about."""
+        return self.model.backbone if self.backbone_only else self.model
+
     def forward(self, x):
         if self.backbone_only:
             return tuple(self.model.backbone(x))
         out = self.model(x, mode='tensor')
         return tuple(out) if isinstance(out, (list, tuple)) else out
+
+
+def add_model_arguments(parser):
+    """The command-line arguments every analysis tool shares: the config,
+    the input size, backbone-only and config overrides."""
+    parser.add_argument('config')
+    parser.add_argument('--shape', type=int, nargs='+', default=[224],
+                        help='input height [width] (default 224)')
+    parser.add_argument('--backbone', action='store_true',
+                        help='the backbone only (detectors, segmentors)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+
+
+def input_size(shape):
+    """``--shape`` values -> ``(height, width)``."""
+    if len(shape) not in (1, 2):
+        raise SystemExit('--shape takes a height and an optional width')
+    return shape[0], shape[-1]
+
+
+def model_from_arguments(args):
+    """The config's model, wrapped for tracing and timing."""
+    model = build_model(load_config(args.config, args.cfg_options))
+    return TensorForward(model, args.backbone)

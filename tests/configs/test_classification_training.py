@@ -1,6 +1,5 @@
 """Every ImageNet-1K config trains on the CPU: its real model, pipeline,
 optimiser, schedule and hooks, on two small demo images."""
-import glob
 import math
 import os.path as osp
 
@@ -9,10 +8,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmstm.engine import use_fp32_without_cuda
-from tests.conftest import REPO_ROOT
-
-IN1K_CONFIGS = sorted(glob.glob(
-    osp.join(REPO_ROOT, 'configs/classification/*/*_in1k.py')))
+from tests.configs.test_classification_configs import IN1K_CONFIGS
 
 
 def on_demo_images(cfg, data_root, work_dir, img_size=32, num_images=2):

@@ -7,18 +7,16 @@ training step: the median of repeated timed runs after warm-up.
 import argparse
 
 import torch
-from mmengine.config import DictAction
 
 from mmstm.analysis.complexity import measure_throughput
-from mmstm.analysis.models import TensorForward, build_model, load_config
+from mmstm.analysis.models import (add_model_arguments, input_size,
+                                   model_from_arguments)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    add_model_arguments(parser)
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--shape', type=int, nargs='+', default=[224],
-                        help='input height [width] (default 224)')
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--amp', action='store_true',
@@ -30,22 +28,15 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--threads', type=int,
                         help='CPU threads (torch.set_num_threads)')
-    parser.add_argument('--backbone', action='store_true',
-                        help='time the backbone only')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if len(args.shape) not in (1, 2):
-        raise SystemExit('--shape takes a height and an optional width')
+    size = input_size(args.shape)
     if args.threads:
         torch.set_num_threads(args.threads)
-    size = (args.shape[0], args.shape[-1])
-    model = TensorForward(
-        build_model(load_config(args.config, args.cfg_options)),
-        args.backbone)
+    model = model_from_arguments(args)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' \
         else f'CPU ({torch.get_num_threads()} threads)'

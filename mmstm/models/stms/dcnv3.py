@@ -98,27 +98,33 @@ class DCNv3(BaseSTM):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
 
-    def _reference_points(self, height, width, device):
+    def _sampling_geometry(self, height, width, device):
+        """Reference points, the (x, y) size of the padded value map that
+        normalises offsets, and the kernel's level shapes/start index, built
+        once per input shape (no host-to-device copies per forward)."""
         key = (height, width, device)
         if key not in self._references:
             if len(self._references) >= 32:  # e.g. multi-scale training
                 self._references.clear()
-            self._references[key] = reference_points(height, width,
-                                                     self.padding, device)
+            shape = (height + 2 * self.padding, width + 2 * self.padding)
+            shapes = torch.tensor([shape], device=device)
+            self._references[key] = (
+                reference_points(height, width, self.padding, device),
+                torch.tensor([shape[1], shape[0]], dtype=torch.float32,
+                             device=device),
+                shapes, shapes.new_zeros(1))
         return self._references[key]
 
-    def _sample(self, value, shape, locations, weights):
+    def _sample(self, value, shapes, start, locations, weights):
         """Deformable aggregation, ``(B, N, C)``."""
         if value.is_cuda:
-            shapes = torch.tensor([shape], device=value.device)
-            start = shapes.new_zeros(1)
             with torch.autocast('cuda', enabled=False):
                 # the kernel wants one dtype; float32 keeps AMP stable
                 return MultiScaleDeformableAttnFunction.apply(
                     value.float(), shapes, start, locations.float(),
                     weights.float(), self.im2col_step)
         return multi_scale_deformable_attn_pytorch(
-            value, [shape], locations, weights.to(value.dtype))
+            value, shapes, locations, weights.to(value.dtype))
 
     def forward(self, x):
         self.check_input(x)
@@ -128,7 +134,6 @@ class DCNv3(BaseSTM):
         query = self.dw_conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
         query = self.dw_act(self.dw_norm(query)).flatten(1, 2)
         value = F.pad(self.value_proj(x), (0, 0, pad, pad, pad, pad))
-        shape = (height + 2 * pad, width + 2 * pad)
         value = value.reshape(batch, -1, heads, channels // heads)
 
         offsets = self.sampling_offsets(query).view(batch, -1, heads, 1,
@@ -136,10 +141,10 @@ class DCNv3(BaseSTM):
         weights = self.attention_weights(query).view(batch, -1, heads,
                                                      points)
         weights = weights.softmax(-1).unsqueeze(3)
-        normaliser = offsets.new_tensor([shape[1], shape[0]])
-        locations = self._reference_points(height, width, x.device)
-        locations = locations[:, :, None, :, None] + \
+        references, normaliser, shapes, start = self._sampling_geometry(
+            height, width, x.device)
+        locations = references[:, :, None, :, None] + \
             (self.grid.to(offsets.dtype) + offsets) / normaliser
-        out = self._sample(value, shape, locations, weights)
+        out = self._sample(value, shapes, start, locations, weights)
         return self.output_proj(out.to(x.dtype).view(batch, height, width,
                                                      channels))

@@ -80,18 +80,35 @@ class HaloAttention(BaseSTM):
             resize_on_load(self, {
                 'relative_position_bias_table':
                 lambda v, s: resize_relative_table_2d(v, s[0])})
+        self._register_table_indices()
         self._geometry = {}
 
-    def _offsets(self, device):
-        """``(block, win)`` offsets key - query along one axis, for a query
-        ``i`` of the block (window position ``halo + i``) and a key ``j`` of
-        the window."""
-        query = torch.arange(self.block_size, device=device) + self.halo_size
-        key = torch.arange(self.window_size, device=device)
-        return key[None, :] - query[:, None]
+    def _register_table_indices(self):
+        """Indices into the position tables for every (query, key) pair of a
+        block and its window; they depend only on the block and halo sizes,
+        so they are built once, as non-persistent buffers."""
+        bs, win = self.block_size, self.window_size
+        # key - query along one axis; query i of the block sits at halo + i
+        offsets = torch.arange(win)[None, :] - \
+            (torch.arange(bs)[:, None] + self.halo_size)
+        if self.pos_embed_type == 'query_free':
+            rel = win - 1 - offsets  # query - key, shifted to >= 0
+            index = (rel[:, None, :, None] * (2 * win - 1) +
+                     rel[None, :, None, :]).reshape(bs * bs, win * win)
+            self.register_buffer('bias_index', index, persistent=False)
+            return
+        # HaloNet indexes its tables by the key's position in the window
+        # minus the query's position in the block (not in the window).
+        index = offsets + self.halo_size + win - 1
+        self.register_buffer('query_rows', torch.arange(bs * bs)[:, None],
+                             persistent=False)
+        self.register_buffer('height_index', index.repeat_interleave(bs, 0),
+                             persistent=False)
+        self.register_buffer('width_index', index.repeat(bs, 1),
+                             persistent=False)
 
-    def _cached_geometry(self, height, width, device):
-        """Padded-key mask ``(blocks, win*win)`` and offset indices, built
+    def _padded_keys(self, height, width, device):
+        """``(blocks, win*win)`` mask of the keys that are padding, built
         once per input shape."""
         key = (height, width, device)
         if key not in self._geometry:
@@ -101,27 +118,19 @@ class HaloAttention(BaseSTM):
             valid = torch.ones(1, height, width, 1, device=device)
             valid = F.pad(valid, (0, 0, 0, -width % bs, 0, -height % bs))
             valid = _halo_windows(valid, bs, self.halo_size)
-            padded_keys = valid.reshape(-1, self.window_size**2) == 0
-            self._geometry[key] = (padded_keys, self._offsets(device))
+            self._geometry[key] = valid.reshape(-1, self.window_size**2) == 0
         return self._geometry[key]
 
-    def _position_logits(self, q, offsets):
+    def _position_logits(self, q):
         """``(..., block*block, win*win)`` position logits for queries ``q``
         ``(..., block*block, head_dims)`` (unscaled, as in HaloNet)."""
-        bs, win = self.block_size, self.window_size
         if self.pos_embed_type == 'query_free':
-            rel = win - 1 - offsets  # query - key, shifted to >= 0
-            index = (rel[:, None, :, None] * (2 * win - 1) +
-                     rel[None, :, None, :]).reshape(bs * bs, win * win)
-            bias = self.relative_position_bias_table[index]  # (N, M, heads)
+            bias = self.relative_position_bias_table[self.bias_index]
             return bias.permute(2, 0, 1)[None, :, None].to(q.dtype)
-        # HaloNet indexes its tables by the key's position in the window
-        # minus the query's position in the block (not in the window).
-        index = offsets + self.halo_size + win - 1
-        rows = torch.arange(bs * bs, device=q.device)[:, None]
-        height = (q @ self.height_rel.t())[..., rows,
-                                           index.repeat_interleave(bs, 0)]
-        width = (q @ self.width_rel.t())[..., rows, index.repeat(bs, 1)]
+        height = (q @ self.height_rel.t())[..., self.query_rows,
+                                           self.height_index]
+        width = (q @ self.width_rel.t())[..., self.query_rows,
+                                         self.width_index]
         return (height[..., :, None] + width[..., None, :]).flatten(-2)
 
     def forward(self, x):
@@ -130,7 +139,7 @@ class HaloAttention(BaseSTM):
         bs, win, heads = self.block_size, self.window_size, self.num_heads
         x = F.pad(x, (0, 0, 0, -width % bs, 0, -height % bs))
         blocks_h, blocks_w = x.shape[1] // bs, x.shape[2] // bs
-        padded_keys, offsets = self._cached_geometry(height, width, x.device)
+        padded_keys = self._padded_keys(height, width, x.device)
 
         q = self.q(x).view(batch, blocks_h, bs, blocks_w, bs, heads, -1)
         q = q.permute(0, 5, 1, 3, 2, 4, 6).reshape(
@@ -139,7 +148,7 @@ class HaloAttention(BaseSTM):
         kv = kv.reshape(batch, blocks_h * blocks_w, win * win, heads, 2, -1)
         k, v = kv.permute(4, 0, 3, 1, 2, 5)  # 2 x (B, heads, blocks, M, d)
 
-        mask = self._position_logits(q, offsets)
+        mask = self._position_logits(q)
         mask = mask.masked_fill(padded_keys[:, None], float('-inf'))
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         out = out.view(batch, heads, blocks_h, blocks_w, bs, bs, -1)
