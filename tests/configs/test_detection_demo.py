@@ -5,6 +5,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -45,3 +46,41 @@ def test_mask_rcnn_trains_and_is_evaluated(stm, demo_detection, tmp_path):
     metrics = runner.test()
     for key in ('coco/bbox_mAP', 'coco/segm_mAP'):
         assert 0 <= metrics[key] <= 1
+
+
+def test_det_inferencer_runs_a_checkpoint_and_draws(demo_detection,
+                                                    tmp_path):
+    from mmdet.apis import DetInferencer
+    from mmengine.registry import DefaultScope
+    cfg = on_fixture(Config.fromfile(DEMO), demo_detection, tmp_path,
+                     'convnext')
+    runner = Runner.from_cfg(cfg)
+    checkpoint = str(tmp_path / 'demo.pth')
+    runner.save_checkpoint(str(tmp_path), 'demo.pth', save_optimizer=False,
+                           save_param_scheduler=False)
+    batch = next(iter(runner.test_dataloader))
+    runner.model.eval()
+    with torch.no_grad():
+        expected = runner.model.test_step(
+            dict(inputs=batch['inputs'][:1],
+                 data_samples=batch['data_samples'][:1]))[0].pred_instances
+    image = batch['data_samples'][0].img_path
+
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        inferencer = DetInferencer(model=cfg, weights=checkpoint,
+                                   device='cpu')
+        result = inferencer(image, out_dir=str(tmp_path / 'out'),
+                            pred_score_thr=0.0, return_datasamples=True)
+    predicted = result['predictions'][0].pred_instances
+    assert len(expected) > 0
+    np.testing.assert_allclose(predicted.scores.numpy(),
+                               expected.scores.numpy(), atol=1e-5)
+    np.testing.assert_allclose(predicted.bboxes.numpy(),
+                               expected.bboxes.numpy(), atol=1e-3)
+    assert predicted.masks.shape == expected.masks.shape
+
+    import mmcv
+    drawn = mmcv.imread(str(tmp_path / 'out/vis' / osp.basename(image)))
+    original = mmcv.imread(image)
+    assert drawn.shape == original.shape
+    assert not np.array_equal(drawn, original)
