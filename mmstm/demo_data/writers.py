@@ -6,7 +6,8 @@
 * detection: COCO instances (polygon masks; RLE for shapes with a hole),
   read by mmdet's ``CocoDataset``: ``{train,val}/*.jpg`` and
   ``annotations/instances_{train,val}.json``;
-* segmentation: ADE20K layout, read by mmseg's ``ADE20KDataset``:
+* segmentation: ADE20K layout, read by mmseg's ``BaseSegDataset`` with
+  ADE20K's suffixes (``ADE20KDataset`` accepts only its own class names):
   ``images/{training,validation}/*.jpg`` and ``annotations/.../*.png`` label
   maps, 0 reserved for "unlabelled" as in ADE20K (so ``reduce_zero_label``
   applies), the background texture is 1 and shape ``k`` is ``k + 2``.

@@ -1,4 +1,5 @@
-"""The one generic block of the unified network: two pre-norm residuals."""
+"""The generic blocks: the unified network's two pre-norm residuals, and the
+single residual of the original ConvNeXt for the ablations."""
 import torch
 from mmcv.cnn.bricks import DropPath
 from torch import nn
@@ -63,3 +64,35 @@ class UnifiedBlock(nn.Module):
         x = x + self.drop_path(self._scaled(self.stm(self.norm1(x)), self.gamma1))
         x = x + self.drop_path(self._scaled(self.mlp(self.norm2(x)), self.gamma2))
         return x
+
+
+class SingleResidualBlock(nn.Module):
+    """``x + drop_path(gamma * mlp(norm(stm(x))))``: mixer and MLP in one
+    branch, as the original ConvNeXt block (whose mixer is a bare depth-wise
+    convolution). Arguments as :class:`UnifiedBlock`."""
+
+    def __init__(self,
+                 embed_dims,
+                 stm_cfg,
+                 mlp_ratio=4.,
+                 drop_path=0.,
+                 layer_scale_init_value=1e-6,
+                 norm_eps=1e-6):
+        super().__init__()
+        self.stm = build_mmstm_module(stm_cfg,
+                                      default_args=dict(embed_dims=embed_dims))
+        self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.gamma = nn.Parameter(
+            torch.full((embed_dims, ), float(layer_scale_init_value))
+        ) if layer_scale_init_value > 0 else None
+
+    def forward(self, x):
+        """``x``: channels-last ``(B, H, W, C)``."""
+        branch = self.mlp(self.norm(self.stm(x)))
+        return x + self.drop_path(branch if self.gamma is None
+                                  else branch * self.gamma)
+
+
+BLOCKS = {'two_residual': UnifiedBlock, 'single_residual': SingleResidualBlock}

@@ -9,62 +9,27 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmstm.registry import MODELS
-from ..blocks import UnifiedBlock
+from ..blocks import BLOCKS
 from ..position import AbsolutePositionEmbedding
 from ..stms import BaseSTM
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
+from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
 
-NORM_EPS = 1e-6
-
-
-class ConvNorm(nn.Module):
-    """3x3 conv on NCHW input, then LayerNorm on the channels-last result."""
-
-    def __init__(self, in_channels, out_channels, stride=2, bias=True):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, 3, stride, 1,
-                              bias=bias)
-        self.norm = nn.LayerNorm(out_channels, eps=NORM_EPS)
-
-    def forward(self, x):
-        return self.norm(self.conv(x).permute(0, 2, 3, 1))
-
-
-class UnifiedStem(nn.Module):
-    """Two stride-2 3x3 convs (to C/2, then C), each with LayerNorm; GELU
-    between them. Takes NCHW images, returns channels-last stride-4 maps."""
-
-    def __init__(self, in_channels, out_channels):
-        super().__init__()
-        self.conv_norm1 = ConvNorm(in_channels, out_channels // 2)
-        self.act = nn.GELU()
-        self.conv_norm2 = ConvNorm(out_channels // 2, out_channels)
-
-    def forward(self, x):
-        x = self.act(self.conv_norm1(x))
-        return self.conv_norm2(x.permute(0, 3, 1, 2))
-
-
-class ConvDownsample(ConvNorm):
-    """3x3 stride-2 conv (no bias) + LayerNorm, channels-last in and out."""
-
-    def __init__(self, in_channels, out_channels):
-        super().__init__(in_channels, out_channels, stride=2, bias=False)
-
-    def forward(self, x):
-        return super().forward(x.permute(0, 3, 1, 2))
-
+# where the stage LayerNorms sit: in the trunk after every stage (unified),
+# only on the returned outputs (Swin: the final norm), or nowhere (ConvNeXt,
+# whose classifier norms after pooling)
+STAGE_NORMS = ('every_stage', 'outputs', 'none')
 
 class Stage(nn.Module):
     """Optional downsampling, optional absolute position embedding, the
-    blocks, and the stage's LayerNorm."""
+    blocks, and the stage's LayerNorm (if it has one)."""
 
-    def __init__(self, downsample, blocks, embed_dims, pos_embed=None):
+    def __init__(self, downsample, blocks, norm, pos_embed=None):
         super().__init__()
         self.downsample = downsample or nn.Identity()
         self.pos_embed = pos_embed or nn.Identity()
         self.blocks = nn.ModuleList(blocks)
-        self.norm = nn.LayerNorm(embed_dims, eps=NORM_EPS)
+        self.norm = norm or nn.Identity()
 
 
 @MODELS.register_module()
@@ -89,7 +54,20 @@ class UnifiedBackbone(BaseModule):
         pretrain_img_size (int): Image size the absolute position embeddings
             (archs with ``abs_pos_embed``) are stored for; they are
             interpolated to the actual size. Default 224.
+        stem (str): ``'unified'`` (two 3x3 convs) or ``'patch_embed'``
+            (4x4 patches + norm, Swin/ConvNeXt).
+        downsample (str): Between stages: ``'conv'`` (3x3 stride-2 conv +
+            norm), ``'patch_merging'`` (Swin) or ``'norm_conv'`` (norm, then
+            2x2 stride-2 conv; ConvNeXt).
+        block (str): ``'two_residual'`` (mixer and MLP residuals) or
+            ``'single_residual'`` (both in one branch, ConvNeXt).
+        stage_norm (str): ``'every_stage'`` (a LayerNorm ends every stage),
+            ``'outputs'`` (only the returned maps are normed, e.g. Swin's
+            final norm) or ``'none'``.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', ...)``.
+
+    The defaults are the unified network; the other values of the four
+    switches rebuild the original designs for the paper's ablations.
     """
 
     def __init__(self,
@@ -103,6 +81,10 @@ class UnifiedBackbone(BaseModule):
                  norm_eval=False,
                  with_cp=False,
                  pretrain_img_size=224,
+                 stem='unified',
+                 downsample='conv',
+                 block='two_residual',
+                 stage_norm='every_stage',
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch)
@@ -121,26 +103,36 @@ class UnifiedBackbone(BaseModule):
         dims = arch['dims']
         self.out_channels = [dims[i] for i in self.out_indices]
 
-        self.stem = UnifiedStem(in_channels, dims[0])
+        stem_type = choose('stem', stem, STEMS)
+        downsample_type = choose('downsample', downsample, DOWNSAMPLES)
+        block_type = choose('block', block, BLOCKS)
+        if stage_norm not in STAGE_NORMS:
+            raise ValueError(f'Unknown stage_norm "{stage_norm}"; choose one '
+                             f'of {list(STAGE_NORMS)}')
+        self.stage_norm = stage_norm
+        self.stem = stem_type(in_channels, dims[0])
         drop_path_rates = torch.linspace(0, drop_path_rate,
                                          sum(arch['depths'])).tolist()
         self.stages = nn.ModuleList()
         for i in range(NUM_STAGES):
             first = sum(arch['depths'][:i])
             blocks = [
-                UnifiedBlock(dims[i], stm_cfg=cfg,
+                block_type(dims[i], stm_cfg=cfg,
                              mlp_ratio=arch['mlp_ratios'][i],
                              drop_path=drop_path_rates[first + j],
                              layer_scale_init_value=layer_scale_init_value,
                              norm_eps=arch['norm_eps'])
                 for j, cfg in enumerate(stage_stm_cfgs(arch, i))
             ]
-            downsample = ConvDownsample(dims[i - 1], dims[i]) if i else None
+            downsample = downsample_type(dims[i - 1], dims[i]) if i else None
             pos_embed = None
             if arch['abs_pos_embed']:
                 grid = pretrain_img_size // 4 // 2**i
                 pos_embed = AbsolutePositionEmbedding(dims[i], (grid, grid))
-            self.stages.append(Stage(downsample, blocks, dims[i], pos_embed))
+            normed = stage_norm == 'every_stage' or (
+                stage_norm == 'outputs' and i in self.out_indices)
+            norm = nn.LayerNorm(dims[i], eps=NORM_EPS) if normed else None
+            self.stages.append(Stage(downsample, blocks, norm, pos_embed))
         self._freeze_stages()
 
     @staticmethod
@@ -233,7 +225,9 @@ class UnifiedBackbone(BaseModule):
             x = stage.pos_embed(stage.downsample(x))
             for block in stage.blocks:
                 x = self._run_block(block, x)
-            x = stage.norm(x)
+            if self.stage_norm == 'every_stage':
+                x = stage.norm(x)
             if i in self.out_indices:
-                outs.append(x.permute(0, 3, 1, 2).contiguous())
+                out = stage.norm(x) if self.stage_norm == 'outputs' else x
+                outs.append(out.permute(0, 3, 1, 2).contiguous())
         return tuple(outs)

@@ -8,7 +8,9 @@ from .base import BaseSTM
 
 @MODELS.register_module()
 class DepthwiseConvMixer(BaseSTM):
-    """1x1 input projection -> k x k depth-wise conv -> 1x1 output projection.
+    """1x1 input projection -> k x k depth-wise conv -> 1x1 output projection
+    (U-ConvNeXt); ``projections=False`` leaves the bare depth-wise conv of
+    the original ConvNeXt block.
 
     The projections are ``nn.Linear`` on the channels-last tensor; the
     depth-wise convolution runs on a channels-last-strided NCHW view, so no
@@ -19,6 +21,7 @@ class DepthwiseConvMixer(BaseSTM):
         embed_dims (int): Channels.
         num_heads (int, optional): Unused; accepted for the common contract.
         kernel_size (int): Size of the depth-wise kernel (odd). Default 7.
+        projections (bool): The 1x1 projections around the conv. Default True.
     """
 
     # Official U-ConvNeXt block names (see mmstm/models/official_checkpoint.py).
@@ -33,16 +36,18 @@ class DepthwiseConvMixer(BaseSTM):
     }
 
     def __init__(self, embed_dims, num_heads=None, kernel_size=7,
-                 init_cfg=None):
+                 projections=True, init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
         if kernel_size % 2 != 1:
             raise ValueError(
                 f'DepthwiseConvMixer needs an odd kernel_size, got {kernel_size}')
-        self.input_proj = nn.Linear(embed_dims, embed_dims)
+        self.input_proj = nn.Linear(embed_dims, embed_dims) if projections \
+            else nn.Identity()
         self.dwconv = nn.Conv2d(
             embed_dims, embed_dims, kernel_size, padding=kernel_size // 2,
             groups=embed_dims)
-        self.output_proj = nn.Linear(embed_dims, embed_dims)
+        self.output_proj = nn.Linear(embed_dims, embed_dims) if projections \
+            else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

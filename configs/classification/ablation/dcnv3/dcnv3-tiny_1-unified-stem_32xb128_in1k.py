@@ -1,0 +1,4 @@
+# DCNv3 step 1: + the unified stem (two 3x3 stride-2 convs with norms).
+_base_ = './dcnv3-tiny_0-original_32xb128_in1k.py'
+
+model = dict(backbone=dict(stem='unified'))

@@ -1,0 +1,4 @@
+# PVT step 2: + 3x3 stride-2 conv + norm downsampling.
+_base_ = './pvt-tiny_1-unified-stem_8xb128_in1k.py'
+
+model = dict(backbone=dict(downsample='conv'))
