@@ -58,3 +58,21 @@ def demo_segmentation(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('demo') / 'ade20k')
     write_segmentation(root, num_train=6, num_val=3, img_size=96)
     return root
+
+
+DEMO_CLASSIFIER = osp.join(
+    REPO_ROOT, 'configs/classification/demo/convnext-micro_1xb64_demo-shapes.py')
+
+
+def tiny_classifier_config(tmp_path, family='convnext'):
+    """The demo classifier config with ``tiny_arch(family)``, written to
+    ``tmp_path`` (the analysis tools take config files)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO_CLASSIFIER)
+    arch = tiny_arch(family)
+    cfg.model.backbone.arch = arch
+    cfg.model.neck.in_channels = arch['dims'][-1]
+    cfg.model.head.in_channels = int(arch['dims'][-1] * 1.5)
+    path = str(tmp_path / f'tiny-{family}.py')
+    cfg.dump(path)
+    return path

@@ -1,0 +1,52 @@
+"""A trained classifier (config + checkpoint) as a function of pixels."""
+import torch
+from mmengine.runner import load_checkpoint
+from torch import nn
+
+from .models import build_model, load_config
+
+
+class PixelClassifier(nn.Module):
+    """Logits of RGB images in [0, 1] ``(B, 3, H, W)``: the model's own
+    normalisation (its data preprocessor's mean/std) is applied here, so
+    perturbations and transforms are in pixel space."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        preprocessor = model.data_preprocessor
+        if not getattr(preprocessor, '_enable_normalize', True):
+            mean, std = torch.zeros(3, 1, 1), torch.ones(3, 1, 1)
+        else:
+            mean = preprocessor.mean.reshape(3, 1, 1).float()
+            std = preprocessor.std.reshape(3, 1, 1).float()
+        self.register_buffer('mean', mean / 255, persistent=False)
+        self.register_buffer('std', std / 255, persistent=False)
+
+    def normalize(self, pixels):
+        return (pixels - self.mean) / self.std
+
+    def forward(self, pixels):
+        return self.model(self.normalize(pixels), mode='tensor')
+
+    def stage_outputs(self, pixels):
+        """The backbone's outputs (all stages when built with
+        ``out_indices=(0, 1, 2, 3)``)."""
+        return self.model.backbone(self.normalize(pixels))
+
+
+def load_classifier(config, checkpoint=None, device='cpu', all_stages=False,
+                    cfg_options=None):
+    """Build the config's classifier, load ``checkpoint`` strictly (a
+    mismatching file raises, naming the keys), in eval mode without
+    gradients into its weights. ``all_stages`` makes the backbone return
+    its four stage outputs (for the receptive field)."""
+    cfg = load_config(config, cfg_options)
+    if all_stages:
+        cfg.model.backbone.out_indices = (0, 1, 2, 3)
+    model = build_model(cfg)
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
+                        logger='silent')
+    model.eval().requires_grad_(False)
+    return PixelClassifier(model).to(device)
