@@ -1,11 +1,14 @@
-"""The registries of mmstm: its models, and the hooks it adds to runners.
+"""The registries of mmstm: its models, the hooks it adds to runners, and
+the datasets and metrics of the robustness benchmarks.
 
 ``MODELS`` is a child of mmengine's root ``MODELS``, so configs of mmpretrain,
 mmdet and mmsegmentation reach every mmstm module as ``type='mmstm.<Name>'``.
 """
 import copy
 
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
@@ -29,3 +32,11 @@ def build_mmstm_module(cfg, default_args=None):
 # Hooks mmstm adds to mmengine runners (``type='mmstm.<Name>'``).
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmstm', locations=['mmstm.engine'])
+
+# The robustness benchmarks' datasets and metrics (``type='mmstm.<Name>'``).
+DATASETS = Registry(
+    'dataset', parent=MMENGINE_DATASETS, scope='mmstm',
+    locations=['mmstm.datasets'])
+METRICS = Registry(
+    'metric', parent=MMENGINE_METRICS, scope='mmstm',
+    locations=['mmstm.evaluation'])

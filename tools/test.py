@@ -9,6 +9,7 @@ from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
+from mmstm.engine import load_for_evaluation
 
 
 def parse_args():
@@ -49,7 +50,7 @@ def main():
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
-    cfg.load_from = args.checkpoint
+    cfg.load_from = None  # loaded strictly below, not by the runner
     cfg.resume = False
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -57,6 +58,7 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     runner = Runner.from_cfg(cfg)
+    load_for_evaluation(runner.model, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError('--out must be a .pkl or .pickle file')

@@ -1,6 +1,7 @@
 from .amp_fallback import use_fp32_without_cuda
 from .random_state_hook import RandomStateHook
 from .safe_checkpoint import load_weights_only, register_safe_checkpoint_loading
+from .strict_loading import load_for_evaluation
 
-__all__ = ['RandomStateHook', 'load_weights_only',
+__all__ = ['RandomStateHook', 'load_for_evaluation', 'load_weights_only',
            'register_safe_checkpoint_loading', 'use_fp32_without_cuda']

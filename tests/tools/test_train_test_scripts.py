@@ -54,6 +54,15 @@ default_hooks = dict(logger=dict(interval=1),
     assert 0 <= metrics['accuracy/top1'] <= 100
     assert osp.getsize(tmp_path / 'preds.pkl') > 0
 
+    # the checkpoint of the tiny model under the micro model's config: an
+    # error, not an evaluation of half-loaded weights
+    result = subprocess.run(
+        [sys.executable, 'tools/test.py', CLASSIFICATION_DEMO, checkpoint,
+         '--work-dir', str(tmp_path / 'mismatch')],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'does not match the model of this config' in result.stderr
+
 
 def test_train_rejects_a_wrong_config_key(tmp_path):
     result = subprocess.run(

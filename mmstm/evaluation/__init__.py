@@ -1,0 +1,5 @@
+from .robustness import (ALEXNET_ERRORS, CorruptionError, SubsetAccuracy,
+                         corruption_errors)
+
+__all__ = ['ALEXNET_ERRORS', 'CorruptionError', 'SubsetAccuracy',
+           'corruption_errors']
