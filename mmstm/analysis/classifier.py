@@ -1,7 +1,8 @@
 """A trained classifier (config + checkpoint) as a function of pixels."""
 import torch
-from mmengine.runner import load_checkpoint
 from torch import nn
+
+from mmstm.engine import load_for_evaluation
 
 from .models import build_model, load_config
 
@@ -46,7 +47,6 @@ def load_classifier(config, checkpoint=None, device='cpu', all_stages=False,
         cfg.model.backbone.out_indices = (0, 1, 2, 3)
     model = build_model(cfg)
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                        logger='silent')
+        load_for_evaluation(model, checkpoint)
     model.eval().requires_grad_(False)
     return PixelClassifier(model).to(device)

@@ -93,6 +93,13 @@ def center_crop(image, size=CROP):
     return crop_at(image, height // 2, width // 2, size)
 
 
-def standard_view(image):
-    """Bicubic resize of the shorter side to 256, centre crop 224."""
-    return center_crop(resize_shorter(image, RESIZE))
+def resize_for(crop):
+    """The shorter side the standard view resizes to before cropping
+    ``crop``: 256 for 224, in proportion for other view sizes."""
+    return round(crop * RESIZE / CROP)
+
+
+def standard_view(image, crop=CROP):
+    """Bicubic resize of the shorter side to 256, centre crop 224 (or the
+    same proportions for another ``crop``)."""
+    return center_crop(resize_shorter(image, resize_for(crop)), crop)

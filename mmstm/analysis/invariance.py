@@ -6,7 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .images import CROP, RESIZE, center_crop, crop_at, resize_shorter
+from .images import (CROP, center_crop, crop_at, resize_for, resize_shorter,
+                     standard_view)
 
 # the paper's strengths
 STRENGTHS = {
@@ -38,23 +39,26 @@ def rotate(image, degrees):
     return rotated[0].clamp(0, 1)
 
 
-def views(image, kind, strength):
-    """The transformed 224x224 views of one image at one strength (several
-    for translation: one per direction, one at 0)."""
-    resized = resize_shorter(image, RESIZE)
+def views(image, kind, strength, crop=CROP):
+    """The transformed views of one image at one strength (several for
+    translation: one per direction, one at 0). Strengths are those of the
+    224 view; for another ``crop`` the pixel shifts scale with it."""
+    resized = resize_shorter(image, resize_for(crop))
     if kind == 'translation':
+        shift = round(strength * crop / CROP)
         cy, cx = resized.shape[1] // 2, resized.shape[2] // 2
         offsets = DIRECTIONS if strength else [(0, 0)]
-        return [crop_at(resized, cy + dy * strength, cx + dx * strength)
+        return [crop_at(resized, cy + dy * shift, cx + dx * shift, crop)
                 for dy, dx in offsets]
     if kind == 'rotation_before_crop':
-        return [center_crop(rotate(resized, strength))]
+        return [center_crop(rotate(resized, strength), crop)]
     if kind == 'rotation_after_crop':
-        return [rotate(center_crop(resized), strength)]
+        return [rotate(center_crop(resized, crop), strength)]
     if kind == 'scale':
         # crop ratio r: resize to 224 / r, centre crop 224 (zero padding
         # when the resized image is smaller); r = 0.875 is the standard view
-        return [center_crop(resize_shorter(image, round(CROP / strength)))]
+        return [center_crop(resize_shorter(image, round(crop / strength)),
+                            crop)]
     raise ValueError(f'Unknown invariance "{kind}"; choose one of '
                      f'{sorted(STRENGTHS)}')
 
@@ -66,20 +70,21 @@ def _predict(classifier, batch, device):
 
 def evaluate_invariance(classifier, samples, kinds=tuple(STRENGTHS),
                         strengths=None, batch_size=32, device='cpu',
-                        progress=None):
+                        progress=None, crop=CROP):
     """Rows ``dict(kind, strength, top1, top5, consistency, num_views)``
     (percentages): accuracy of the transformed views, and how often their
     top-1 equals the model's own top-1 on the standard view.
 
     ``samples``: ``[(image, label, path), ...]`` of :func:`load_samples`
     (labels may be None: accuracies are then None). ``strengths``
-    overrides :data:`STRENGTHS` per kind."""
+    overrides :data:`STRENGTHS` per kind; ``crop`` is the view size
+    (224; smaller for models trained on smaller images)."""
     strengths = dict(STRENGTHS, **(strengths or {}))
     labels = [label for _, label, _ in samples]
     labelled = all(label is not None for label in labels)
     standard = torch.cat([
         _predict(classifier,
-                 [center_crop(resize_shorter(img, RESIZE))
+                 [standard_view(img, crop)
                   for img, _, _ in samples[i:i + batch_size]], device)
         for i in range(0, len(samples), batch_size)]).argmax(1)
     rows = []
@@ -87,7 +92,8 @@ def evaluate_invariance(classifier, samples, kinds=tuple(STRENGTHS),
         for strength in strengths[kind]:
             per_view = []  # (sample index, view) pairs
             for index, (image, _, _) in enumerate(samples):
-                per_view += [(index, v) for v in views(image, kind, strength)]
+                per_view += [(index, v)
+                             for v in views(image, kind, strength, crop)]
             logits = torch.cat([
                 _predict(classifier, [v for _, v in per_view[i:i + batch_size]],
                          device)

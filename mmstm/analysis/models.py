@@ -19,6 +19,10 @@ def build_model(cfg):
         from mmengine.utils import import_modules_from_strings
         import_modules_from_strings(**cfg.custom_imports)
     model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor') is not None:
+        # as mmengine's Runner does: the top-level preprocessor (the mean and
+        # std of mmpretrain's dataset bases) is the model's unless it has one
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     backbone = model_cfg.get('backbone')
     if backbone is not None and backbone.get('init_cfg') is not None:
         backbone['init_cfg'] = None  # analyses never need the weights file

@@ -1,0 +1,190 @@
+"""The analyses run for several models on one image set, written to one
+folder: PNGs, CSV/JSON and a markdown report that embeds them."""
+import csv
+import json
+import os.path as osp
+from dataclasses import dataclass
+
+import torch
+from mmengine.utils import ProgressBar
+
+from .adversarial import evaluate_attacks
+from .classifier import load_classifier
+from .complexity_table import complexity_rows
+from .erf import ERF_SIZE, THRESHOLDS, accumulate_erf, area_ratios, erf_view
+from .images import CROP, resize_for, standard_view
+from .invariance import STRENGTHS, evaluate_invariance, summary_table
+from .plots import plot_attacks, plot_erf, plot_invariance
+
+ANALYSES = ('complexity', 'erf', 'invariance', 'adversarial')
+
+
+@dataclass
+class ModelSpec:
+    name: str
+    config: str
+    checkpoint: str = None
+
+    @classmethod
+    def parse(cls, text):
+        """``[NAME=]CONFIG[:CHECKPOINT]``."""
+        name, _, rest = text.rpartition('=') if '=' in text else ('', '', text)
+        config, sep, checkpoint = rest.partition('.py:')
+        config = config + '.py' if sep else rest
+        if not config.endswith('.py'):
+            raise ValueError(f'"{text}": expected [NAME=]CONFIG.py[:CHECKPOINT]')
+        name = name or osp.splitext(osp.basename(config))[0]
+        return cls(name, config, checkpoint or None)
+
+
+def _with_progress(items, total):
+    bar = ProgressBar(total)
+    for item in items:
+        yield item
+        bar.update()
+
+
+def check_labels(classifier, samples, model_name):
+    """Labels beyond the model's outputs mean a wrong annotation file or
+    model; say so instead of failing deep in a loss or scoring 0."""
+    labels = [label for _, label, _ in samples if label is not None]
+    head = getattr(classifier.model, 'head', None)
+    num_classes = getattr(head, 'num_classes', None)
+    if labels and num_classes is not None and max(labels) >= num_classes:
+        raise ValueError(
+            f'{model_name} has {num_classes} classes but the annotation file '
+            f'has label {max(labels)}: the labels are not this model\'s')
+
+
+def write_csv(rows, path):
+    with open(path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _fmt(value, digits=1):
+    return '—' if value is None else f'{value:.{digits}f}'
+
+
+def complexity_section(models, out_dir, resolutions=(224, ), repeats=0):
+    rows = []
+    for model in models:
+        for row in complexity_rows([model.config], resolutions, train=False,
+                                   repeats=repeats):
+            rows.append(dict(row, model=model.name))
+    write_csv(rows, osp.join(out_dir, 'complexity.csv'))
+    lines = ['## Complexity', '', '| model | params (M) | input | GFLOPs | '
+             'inference img/s |', '|---|---:|---:|---:|---:|']
+    lines += [f'| {r["model"]} | {r["params_M"]:.2f} | {r["resolution"]} | '
+              f'{r["gflops"]:.2f} | {_fmt(r["infer_img_s"])} |' for r in rows]
+    return lines + ['', '[complexity.csv](complexity.csv)']
+
+
+def erf_section(models, samples, out_dir, device, size=ERF_SIZE):
+    lines = ['## Effective receptive field', '',
+             f'{len(samples)} images resized to {size}x{size}; '
+             'log10(x + 1) of the accumulated input gradients, normalised. '
+             'Tables: the share of the map area inside the smallest centred '
+             'square holding t of the total.', '']
+    for model in models:
+        classifier = load_classifier(model.config, model.checkpoint, device,
+                                     all_stages=True)
+        images = (erf_view(image, size).to(device)
+                  for image, _, _ in samples)
+        maps = accumulate_erf(classifier.stage_outputs,
+                              _with_progress(images, len(samples)))
+        ratios = area_ratios(maps)
+        png = f'erf_{model.name}.png'
+        plot_erf(maps, osp.join(out_dir, png), model.name)
+        with open(osp.join(out_dir, f'erf_{model.name}.json'), 'w') as f:
+            json.dump(dict(model=model.name, num_images=len(samples),
+                           area_ratios=ratios), f, indent=1)
+        lines += [f'### {model.name}', '', f'![ERF of {model.name}]({png})',
+                  '', '| stage | ' + ' | '.join(f't={t}' for t in THRESHOLDS)
+                  + ' |', '|---|' + '---:|' * len(THRESHOLDS)]
+        for stage, by_threshold in ratios.items():
+            lines.append(f'| {stage} | ' + ' | '.join(
+                f'{by_threshold[str(t)]["area_ratio"]:.4f}'
+                for t in THRESHOLDS) + ' |')
+        lines.append('')
+        del classifier
+    return lines
+
+
+def invariance_section(models, samples, out_dir, device, strengths=None,
+                       crop=CROP):
+    by_model = {}
+    for model in models:
+        classifier = load_classifier(model.config, model.checkpoint, device)
+        check_labels(classifier, samples, model.name)
+        bar = ProgressBar(sum(
+            len(v) for v in dict(STRENGTHS, **(strengths or {})).values()))
+        by_model[model.name] = evaluate_invariance(
+            classifier, samples, strengths=strengths, device=device,
+            progress=lambda row: bar.update(), crop=crop)
+    rows = [dict(model=name, **row) for name, rows in by_model.items()
+            for row in rows]
+    write_csv(rows, osp.join(out_dir, 'invariance.csv'))
+    plot_invariance(by_model, osp.join(out_dir, 'invariance.png'))
+    summaries = {name: summary_table(rows) for name, rows in by_model.items()}
+    kinds = list(next(iter(summaries.values())))
+    lines = ['## Invariance', '',
+             f'Against the standard view (bicubic resize {resize_for(crop)}, '
+             f'centre crop {crop}; translations in px of the 224 view): '
+             'consistency is the share of transformed views whose top-1 equals '
+             "the model's top-1 on the standard view; top-1 needs labels.", '',
+             '![invariance](invariance.png)', '',
+             '| model | ' + ' | '.join(f'mean consistency, {k}' for k in kinds)
+             + ' |', '|---|' + '---:|' * len(kinds)]
+    lines += [f'| {name} | ' + ' | '.join(f'{s[k]:.1f}' for k in kinds) + ' |'
+              for name, s in summaries.items()]
+    return lines + ['', '[invariance.csv](invariance.csv)']
+
+
+def adversarial_section(models, samples, out_dir, device, epsilons, seed,
+                        crop=CROP):
+    if any(label is None for _, label, _ in samples):
+        raise ValueError('the adversarial analysis needs labels (--ann-file)')
+    pixels = torch.stack([standard_view(image, crop)
+                          for image, _, _ in samples])
+    labels = torch.tensor([label for _, label, _ in samples])
+    by_model = {}
+    for model in models:
+        classifier = load_classifier(model.config, model.checkpoint, device)
+        check_labels(classifier, samples, model.name)
+        bar = ProgressBar(2 * len(epsilons))
+        by_model[model.name] = evaluate_attacks(
+            classifier, pixels.to(device), labels.to(device),
+            epsilons=epsilons, seed=seed, progress=lambda row: bar.update())
+    rows = [dict(model=name, **row) for name, rows in by_model.items()
+            for row in rows]
+    write_csv(rows, osp.join(out_dir, 'adversarial.csv'))
+    plot_attacks(by_model, osp.join(out_dir, 'adversarial.png'))
+    names = list(by_model)
+    lines = ['## Adversarial robustness', '',
+             'L-inf attacks in [0, 1] pixel space; PGD: 10 steps of epsilon/4 '
+             f'from a random start (seed {seed}). Top-1 in %.', '',
+             '![adversarial](adversarial.png)', '',
+             '| attack | epsilon (/255) | ' + ' | '.join(names) + ' |',
+             '|---|---:|' + '---:|' * len(names),
+             '| clean | 0 | ' + ' | '.join(
+                 _fmt(by_model[n][0]['clean_top1']) for n in names) + ' |']
+    for index, row in enumerate(by_model[names[0]]):
+        lines.append(f'| {row["attack"]} | {row["epsilon"]:g} | ' + ' | '.join(
+            _fmt(by_model[n][index]['attacked_top1']) for n in names) + ' |')
+    return lines + ['', '[adversarial.csv](adversarial.csv)']
+
+
+def write_report(out_dir, models, image_set, sections):
+    lines = ['# Spatial token mixer comparison', '',
+             f'Images: `{image_set}`', '', '| model | config | checkpoint |',
+             '|---|---|---|']
+    lines += [f'| {m.name} | `{m.config}` | `{m.checkpoint or "(random init)"}` |'
+              for m in models]
+    for section in sections:
+        lines += [''] + section
+    path = osp.join(out_dir, 'report.md')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
