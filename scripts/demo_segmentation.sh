@@ -7,18 +7,10 @@
 # coloured prediction with mmseg's MMSegInferencer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup_env.sh
-PY=${MMSTM_VENV:-$PWD/.venv}/bin/python
 CONFIG=configs/segmentation/demo/upernet_convnext-micro_demo-shapes.py
 WORK_DIR=${WORK_DIR:-work_dirs/demo_segmentation}
-[ -f work_dirs/demo_mixers/convnext/epoch_30.pth ] || bash scripts/demo_mixers.sh convnext
-
-"$PY" tools/dataset_converters/make_demo_data.py --tasks segmentation --out data/demo
-START=$(date +%s)
-"$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "$@"
-echo "[demo] training took $(( ($(date +%s) - START + 30) / 60 )) min"
-CHECKPOINT=$(cat "$WORK_DIR/last_checkpoint")
-"$PY" tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR" | tail -n 1
+source scripts/downstream_demo.sh
+downstream_demo segmentation "$CONFIG" "$WORK_DIR" "$@"
 "$PY" - "$CONFIG" "$CHECKPOINT" "$WORK_DIR" <<'PY'
 import sys
 from mmseg.apis import MMSegInferencer

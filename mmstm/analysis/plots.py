@@ -50,9 +50,10 @@ def plot_invariance(rows_by_model, path):
         ax.set_ylabel('%')
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc='lower right')
+    axes[0][-1].legend(fontsize=7, loc='center left',
+                       bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches='tight')
     plt.close(fig)
 
 
