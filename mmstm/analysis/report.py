@@ -28,7 +28,9 @@ class ModelSpec:
     @classmethod
     def parse(cls, text):
         """``[NAME=]CONFIG[:CHECKPOINT]``."""
-        name, _, rest = text.rpartition('=') if '=' in text else ('', '', text)
+        name, sep, rest = text.partition('=')
+        if not sep or '/' in name or name.endswith('.py'):
+            name, rest = '', text  # no NAME= (an "=" inside a path)
         config, sep, checkpoint = rest.partition('.py:')
         config = config + '.py' if sep else rest
         if not config.endswith('.py'):

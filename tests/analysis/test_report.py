@@ -16,6 +16,8 @@ def test_model_specs_parse():
         ('swin', 'configs/a/swin.py', 'ckpt/e.pth')
     spec = ModelSpec.parse('configs/a/swin-tiny.py')
     assert (spec.name, spec.checkpoint) == ('swin-tiny', None)
+    spec = ModelSpec.parse('configs/a/swin.py:work/epoch=30.pth')
+    assert (spec.name, spec.checkpoint) == ('swin', 'work/epoch=30.pth')
     with pytest.raises(ValueError, match='CONFIG.py'):
         ModelSpec.parse('swin=model.pth')
 
