@@ -7,6 +7,13 @@ from torch import nn
 from mmstm.registry import build_mmstm_module
 
 
+def layer_scale(embed_dims, init_value):
+    """A per-channel scale starting at ``init_value``; None when 0 (off)."""
+    if init_value <= 0:
+        return None
+    return nn.Parameter(torch.full((embed_dims, ), float(init_value)))
+
+
 class MLP(nn.Module):
     """Linear -> GELU -> Linear on channels-last tokens."""
 
@@ -48,13 +55,8 @@ class UnifiedBlock(nn.Module):
         self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
-        if layer_scale_init_value > 0:
-            self.gamma1 = nn.Parameter(
-                torch.full((embed_dims, ), float(layer_scale_init_value)))
-            self.gamma2 = nn.Parameter(
-                torch.full((embed_dims, ), float(layer_scale_init_value)))
-        else:
-            self.gamma1 = self.gamma2 = None
+        self.gamma1 = layer_scale(embed_dims, layer_scale_init_value)
+        self.gamma2 = layer_scale(embed_dims, layer_scale_init_value)
 
     def _scaled(self, x, gamma):
         return x if gamma is None else x * gamma
@@ -84,9 +86,7 @@ class SingleResidualBlock(nn.Module):
         self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
-        self.gamma = nn.Parameter(
-            torch.full((embed_dims, ), float(layer_scale_init_value))
-        ) if layer_scale_init_value > 0 else None
+        self.gamma = layer_scale(embed_dims, layer_scale_init_value)
 
     def forward(self, x):
         """``x``: channels-last ``(B, H, W, C)``."""
