@@ -10,6 +10,7 @@ _base_ = [
     'mmdet::_base_/datasets/coco_instance.py',
     'mmdet::_base_/schedules/schedule_1x.py',
     'mmdet::_base_/default_runtime.py',
+    '../../_base_/no_decay_paramwise.py',
 ]
 custom_imports = dict(imports=['mmstm.models'], allow_failed_imports=False)
 
@@ -34,13 +35,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999),
                    weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       flat_decay_mult=0.0, custom_keys={
-                           '.pos_embed': dict(decay_mult=0.0),
-                           '.relative_position_bias_table':
-                           dict(decay_mult=0.0),
-                           '.height_rel': dict(decay_mult=0.0),
-                           '.width_rel': dict(decay_mult=0.0)}))
+    paramwise_cfg={{_base_.no_decay_paramwise_cfg}})
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,

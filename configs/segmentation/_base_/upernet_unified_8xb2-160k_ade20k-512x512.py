@@ -13,6 +13,7 @@ _base_ = [
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
+    '../../_base_/no_decay_paramwise.py',
 ]
 custom_imports = dict(imports=['mmstm.models'], allow_failed_imports=False)
 
@@ -44,13 +45,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
                    weight_decay=0.01),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       flat_decay_mult=0.0, custom_keys={
-                           '.pos_embed': dict(decay_mult=0.0),
-                           '.relative_position_bias_table':
-                           dict(decay_mult=0.0),
-                           '.height_rel': dict(decay_mult=0.0),
-                           '.width_rel': dict(decay_mult=0.0)}))
+    paramwise_cfg={{_base_.no_decay_paramwise_cfg}})
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,

@@ -3,17 +3,16 @@
 # biases, layer scales, position embeddings and relative-position tables),
 # 20 warm-up epochs from 1e-6, cosine to 1e-5, both per iteration, gradient
 # clipping 5.0, AMP (replaced by float32 by tools/train.py without CUDA).
-_base_ = 'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py'
+_base_ = [
+    'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py',
+    '../../../_base_/no_decay_paramwise.py',
+]
 
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(lr=1e-3),
-    paramwise_cfg=dict(custom_keys={
-        '.pos_embed': dict(decay_mult=0.0),
-        '.height_rel': dict(decay_mult=0.0),
-        '.width_rel': dict(decay_mult=0.0),
-    }),
+    paramwise_cfg={{_base_.no_decay_paramwise_cfg}},
     clip_grad=dict(max_norm=5.0))
 
 warmup_epochs = 20
