@@ -24,6 +24,10 @@ class PixelClassifier(nn.Module):
         self.register_buffer('mean', mean / 255, persistent=False)
         self.register_buffer('std', std / 255, persistent=False)
 
+    @property
+    def device(self):
+        return self.mean.device
+
     def normalize(self, pixels):
         return (pixels - self.mean) / self.std
 
@@ -31,20 +35,23 @@ class PixelClassifier(nn.Module):
         return self.model(self.normalize(pixels), mode='tensor')
 
     def stage_outputs(self, pixels):
-        """The backbone's outputs (all stages when built with
-        ``out_indices=(0, 1, 2, 3)``)."""
-        return self.model.backbone(self.normalize(pixels))
+        """The backbone's four stage outputs, whatever ``out_indices`` it
+        was built with (for the receptive field; a stage without a norm of
+        its own, e.g. the original Swin's, is returned un-normed)."""
+        backbone = self.model.backbone
+        built = backbone.out_indices
+        backbone.out_indices = (0, 1, 2, 3)
+        try:
+            return backbone(self.normalize(pixels))
+        finally:
+            backbone.out_indices = built
 
 
-def load_classifier(config, checkpoint=None, device='cpu', all_stages=False,
-                    cfg_options=None):
+def load_classifier(config, checkpoint=None, device='cpu', cfg_options=None):
     """Build the config's classifier, load ``checkpoint`` strictly (a
     mismatching file raises, naming the keys), in eval mode without
-    gradients into its weights. ``all_stages`` makes the backbone return
-    its four stage outputs (for the receptive field)."""
+    gradients into its weights."""
     cfg = load_config(config, cfg_options)
-    if all_stages:
-        cfg.model.backbone.out_indices = (0, 1, 2, 3)
     model = build_model(cfg)
     if checkpoint:
         load_for_evaluation(model, checkpoint)

@@ -11,7 +11,7 @@ from .adversarial import EPSILONS
 from .images import CROP, list_images, load_samples
 from .report import (ANALYSES, ModelSpec, adversarial_section,
                      complexity_section, erf_section, invariance_section,
-                     write_report)
+                     load_models, write_report)
 
 
 def build_parser(description, analyses=ANALYSES):
@@ -64,6 +64,7 @@ def main(description, analyses=ANALYSES, argv=None):
         listed = list_images(args.images, args.ann_file)[:args.max_images]
         samples = load_samples(listed)
         print(f'{len(samples)} images from {args.images}')
+        classifiers = load_models(args.models, samples, args.device)
     sections = []
     for analysis in chosen:
         print(f'== {analysis}', flush=True)
@@ -72,16 +73,15 @@ def main(description, analyses=ANALYSES, argv=None):
                 args.models, args.out, args.resolutions,
                 args.throughput_repeats))
         elif analysis == 'erf':
-            sections.append(erf_section(args.models, samples, args.out,
-                                        args.device, 2 * args.crop_size))
+            sections.append(erf_section(classifiers, samples, args.out,
+                                        2 * args.crop_size))
         elif analysis == 'invariance':
             sections.append(invariance_section(
-                args.models, samples, args.out, args.device,
-                crop=args.crop_size))
+                classifiers, samples, args.out, crop=args.crop_size))
         elif analysis == 'adversarial':
             sections.append(adversarial_section(
-                args.models, samples, args.out, args.device,
-                tuple(args.epsilons), args.seed, args.crop_size))
+                classifiers, samples, args.out, tuple(args.epsilons),
+                args.seed, args.crop_size))
     report = write_report(args.out, args.models, args.images, sections)
     print(f'\nwritten {report}')
     return report

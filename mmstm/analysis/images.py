@@ -12,7 +12,8 @@ import torchvision.transforms.functional as TF
 from PIL import Image, UnidentifiedImageError
 from torchvision.transforms import InterpolationMode
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+from mmstm.datasets.imagenet_variants import IMAGE_EXTENSIONS
+
 RESIZE, CROP = 256, 224  # the standard view: bicubic resize 256, crop 224
 
 

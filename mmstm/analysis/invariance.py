@@ -6,8 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .images import (CROP, center_crop, crop_at, resize_for, resize_shorter,
-                     standard_view)
+from .images import CROP, center_crop, crop_at, resize_for, resize_shorter
 
 # the paper's strengths
 STRENGTHS = {
@@ -39,11 +38,14 @@ def rotate(image, degrees):
     return rotated[0].clamp(0, 1)
 
 
-def views(image, kind, strength, crop=CROP):
+def views(image, kind, strength, crop=CROP, resized=None):
     """The transformed views of one image at one strength (several for
     translation: one per direction, one at 0). Strengths are those of the
-    224 view; for another ``crop`` the pixel shifts scale with it."""
-    resized = resize_shorter(image, resize_for(crop))
+    224 view; for another ``crop`` the pixel shifts scale with it.
+    ``resized``: the image already resized for the standard view, when the
+    caller has it (it is the same for every strength)."""
+    if resized is None:
+        resized = resize_shorter(image, resize_for(crop))
     if kind == 'translation':
         shift = round(strength * crop / CROP)
         cy, cx = resized.shape[1] // 2, resized.shape[2] // 2
@@ -82,18 +84,19 @@ def evaluate_invariance(classifier, samples, kinds=tuple(STRENGTHS),
     strengths = dict(STRENGTHS, **(strengths or {}))
     labels = [label for _, label, _ in samples]
     labelled = all(label is not None for label in labels)
+    resized = [resize_shorter(image, resize_for(crop))
+               for image, _, _ in samples]
     standard = torch.cat([
-        _predict(classifier,
-                 [standard_view(img, crop)
-                  for img, _, _ in samples[i:i + batch_size]], device)
+        _predict(classifier, [center_crop(r, crop)
+                              for r in resized[i:i + batch_size]], device)
         for i in range(0, len(samples), batch_size)]).argmax(1)
     rows = []
     for kind in kinds:
         for strength in strengths[kind]:
             per_view = []  # (sample index, view) pairs
             for index, (image, _, _) in enumerate(samples):
-                per_view += [(index, v)
-                             for v in views(image, kind, strength, crop)]
+                per_view += [(index, v) for v in views(
+                    image, kind, strength, crop, resized[index])]
             logits = torch.cat([
                 _predict(classifier, [v for _, v in per_view[i:i + batch_size]],
                          device)
@@ -114,7 +117,7 @@ def evaluate_invariance(classifier, samples, kinds=tuple(STRENGTHS),
     return rows
 
 
-def summary_table(rows):
+def mean_consistency(rows):
     """Mean consistency per kind (one number per invariance)."""
     kinds = dict.fromkeys(r['kind'] for r in rows)
     return {kind: float(np.mean([r['consistency'] for r in rows

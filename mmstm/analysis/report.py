@@ -13,7 +13,7 @@ from .classifier import load_classifier
 from .complexity_table import complexity_rows
 from .erf import ERF_SIZE, THRESHOLDS, accumulate_erf, area_ratios, erf_view
 from .images import CROP, resize_for, standard_view
-from .invariance import STRENGTHS, evaluate_invariance, summary_table
+from .invariance import STRENGTHS, evaluate_invariance, mean_consistency
 from .plots import plot_attacks, plot_erf, plot_invariance
 
 ANALYSES = ('complexity', 'erf', 'invariance', 'adversarial')
@@ -58,6 +58,17 @@ def check_labels(classifier, samples, model_name):
             f'has label {max(labels)}: the labels are not this model\'s')
 
 
+def load_models(models, samples, device):
+    """Each model's classifier, loaded once for every analysis, its classes
+    checked against the labels."""
+    classifiers = {}
+    for model in models:
+        classifier = load_classifier(model.config, model.checkpoint, device)
+        check_labels(classifier, samples, model.name)
+        classifiers[model.name] = classifier
+    return classifiers
+
+
 def write_csv(rows, path):
     with open(path, 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -83,26 +94,25 @@ def complexity_section(models, out_dir, resolutions=(224, ), repeats=0):
     return lines + ['', '[complexity.csv](complexity.csv)']
 
 
-def erf_section(models, samples, out_dir, device, size=ERF_SIZE):
+def erf_section(classifiers, samples, out_dir, size=ERF_SIZE):
+    """``classifiers``: name -> :class:`PixelClassifier` (:func:`load_models`)."""
     lines = ['## Effective receptive field', '',
              f'{len(samples)} images resized to {size}x{size}; '
              'log10(x + 1) of the accumulated input gradients, normalised. '
              'Tables: the share of the map area inside the smallest centred '
              'square holding t of the total.', '']
-    for model in models:
-        classifier = load_classifier(model.config, model.checkpoint, device,
-                                     all_stages=True)
-        images = (erf_view(image, size).to(device)
+    for name, classifier in classifiers.items():
+        images = (erf_view(image, size).to(classifier.device)
                   for image, _, _ in samples)
         maps = accumulate_erf(classifier.stage_outputs,
                               _with_progress(images, len(samples)))
         ratios = area_ratios(maps)
-        png = f'erf_{model.name}.png'
-        plot_erf(maps, osp.join(out_dir, png), model.name)
-        with open(osp.join(out_dir, f'erf_{model.name}.json'), 'w') as f:
-            json.dump(dict(model=model.name, num_images=len(samples),
+        png = f'erf_{name}.png'
+        plot_erf(maps, osp.join(out_dir, png), name)
+        with open(osp.join(out_dir, f'erf_{name}.json'), 'w') as f:
+            json.dump(dict(model=name, num_images=len(samples),
                            area_ratios=ratios), f, indent=1)
-        lines += [f'### {model.name}', '', f'![ERF of {model.name}]({png})',
+        lines += [f'### {name}', '', f'![ERF of {name}]({png})',
                   '', '| stage | ' + ' | '.join(f't={t}' for t in THRESHOLDS)
                   + ' |', '|---|' + '---:|' * len(THRESHOLDS)]
         for stage, by_threshold in ratios.items():
@@ -110,26 +120,25 @@ def erf_section(models, samples, out_dir, device, size=ERF_SIZE):
                 f'{by_threshold[str(t)]["area_ratio"]:.4f}'
                 for t in THRESHOLDS) + ' |')
         lines.append('')
-        del classifier
     return lines
 
 
-def invariance_section(models, samples, out_dir, device, strengths=None,
+def invariance_section(classifiers, samples, out_dir, strengths=None,
                        crop=CROP):
     by_model = {}
-    for model in models:
-        classifier = load_classifier(model.config, model.checkpoint, device)
-        check_labels(classifier, samples, model.name)
+    for name, classifier in classifiers.items():
         bar = ProgressBar(sum(
             len(v) for v in dict(STRENGTHS, **(strengths or {})).values()))
-        by_model[model.name] = evaluate_invariance(
-            classifier, samples, strengths=strengths, device=device,
-            progress=lambda row: bar.update(), crop=crop)
+        by_model[name] = evaluate_invariance(
+            classifier, samples, strengths=strengths,
+            device=classifier.device, progress=lambda row: bar.update(),
+            crop=crop)
     rows = [dict(model=name, **row) for name, rows in by_model.items()
             for row in rows]
     write_csv(rows, osp.join(out_dir, 'invariance.csv'))
     plot_invariance(by_model, osp.join(out_dir, 'invariance.png'))
-    summaries = {name: summary_table(rows) for name, rows in by_model.items()}
+    summaries = {name: mean_consistency(rows)
+                 for name, rows in by_model.items()}
     kinds = list(next(iter(summaries.values())))
     lines = ['## Invariance', '',
              f'Against the standard view (bicubic resize {resize_for(crop)}, '
@@ -144,7 +153,7 @@ def invariance_section(models, samples, out_dir, device, strengths=None,
     return lines + ['', '[invariance.csv](invariance.csv)']
 
 
-def adversarial_section(models, samples, out_dir, device, epsilons, seed,
+def adversarial_section(classifiers, samples, out_dir, epsilons, seed,
                         crop=CROP):
     if any(label is None for _, label, _ in samples):
         raise ValueError('the adversarial analysis needs labels (--ann-file)')
@@ -152,12 +161,11 @@ def adversarial_section(models, samples, out_dir, device, epsilons, seed,
                           for image, _, _ in samples])
     labels = torch.tensor([label for _, label, _ in samples])
     by_model = {}
-    for model in models:
-        classifier = load_classifier(model.config, model.checkpoint, device)
-        check_labels(classifier, samples, model.name)
+    for name, classifier in classifiers.items():
         bar = ProgressBar(2 * len(epsilons))
-        by_model[model.name] = evaluate_attacks(
-            classifier, pixels.to(device), labels.to(device),
+        by_model[name] = evaluate_attacks(
+            classifier, pixels.to(classifier.device),
+            labels.to(classifier.device),
             epsilons=epsilons, seed=seed, progress=lambda row: bar.update())
     rows = [dict(model=name, **row) for name, rows in by_model.items()
             for row in rows]

@@ -53,8 +53,7 @@ def test_area_of_a_uniform_map_grows_with_the_threshold():
 
 def test_fields_grow_through_the_stages_of_a_backbone(tmp_path):
     torch.manual_seed(0)
-    classifier = load_classifier(tiny_classifier_config(tmp_path),
-                                 all_stages=True)
+    classifier = load_classifier(tiny_classifier_config(tmp_path))
     image = erf_view(load_rgb(shared_file(
         'data/imagenet-val-mini/val/ILSVRC2012_val_00000118.JPEG')), 224)
     maps = accumulate_erf(classifier.stage_outputs, [image])
@@ -68,6 +67,19 @@ def test_fields_grow_through_the_stages_of_a_backbone(tmp_path):
         assert areas == sorted(areas) and 0 < areas[-1] <= 1
     plot_erf(maps, str(tmp_path / 'erf.png'), 'tiny')
     assert (tmp_path / 'erf.png').stat().st_size > 10_000
+
+
+def test_stages_without_their_own_norm_still_give_four_fields(tmp_path):
+    # the original Swin design normalises only its returned (last) stage
+    from mmengine.config import Config
+    config = tiny_classifier_config(tmp_path)
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.stage_norm = 'outputs'
+    cfg.dump(config)
+    classifier = load_classifier(config)
+    maps = accumulate_erf(classifier.stage_outputs, [torch.rand(3, 64, 64)])
+    assert maps.shape == (4, 64, 64) and all(m.any() for m in maps)
+    assert classifier.model.backbone.out_indices == (3, )
 
 
 def test_no_images_is_an_error():
