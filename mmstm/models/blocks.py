@@ -61,9 +61,13 @@ class UnifiedBlock(nn.Module):
     def _scaled(self, x, gamma):
         return x if gamma is None else x * gamma
 
-    def forward(self, x):
-        """``x``: channels-last ``(B, H, W, C)``."""
-        x = x + self.drop_path(self._scaled(self.stm(self.norm1(x)), self.gamma1))
+    def forward(self, x, mixer_input=None):
+        """``x``: channels-last ``(B, H, W, C)``; ``mixer_input`` (same
+        shape) replaces ``x`` as the mixer branch's input only (the paper's
+        downstream PVT adds its position embedding there)."""
+        mixer_input = x if mixer_input is None else mixer_input
+        x = x + self.drop_path(
+            self._scaled(self.stm(self.norm1(mixer_input)), self.gamma1))
         x = x + self.drop_path(self._scaled(self.mlp(self.norm2(x)), self.gamma2))
         return x
 

@@ -1,8 +1,15 @@
-"""Conversion of the paper's released checkpoints to mmstm classifier keys.
+"""Conversion of the paper's released checkpoints to mmstm keys.
 
-The official models (github.com/OpenGVLab/STM-Evaluation) store the stem and
-downsampling layers in ``downsample_layers``, blocks in ``stages.i.j``, the
-per-stage norms in ``stage_norms`` and the head in ``conv_head``/``head``.
+Two kinds of release (github.com/OpenGVLab/STM-Evaluation):
+
+* ImageNet classifiers, weights under ``'model'``: the stem and downsampling
+  layers in ``downsample_layers``, blocks in ``stages.i.j``, the per-stage
+  norms in ``stage_norms`` and the head in ``conv_head``/``head``;
+* Mask R-CNN detectors (mmdet 2.x files), weights under ``'state_dict'``: the
+  downstream backbone under ``backbone.`` in the same layout, without
+  ``stage_norms`` but with a norm per returned map, ``out_norm_<i>``; neck
+  and heads under mmdet's names, which mmdet 3.x kept.
+
 Block-level names differ per mixer: a mixer class lists its own renames in
 ``OFFICIAL_BLOCK_KEYS`` (official prefix -> mmstm prefix inside the block),
 merged over the defaults below, and in ``OFFICIAL_IGNORED_KEYS`` the official
@@ -33,6 +40,7 @@ NETWORK_KEYS = [
     (r'^downsample_layers\.(\d)\.reduction\.1\.',
      r'backbone.stages.\1.downsample.norm.'),
     (r'^stage_norms\.(\d)\.', r'backbone.stages.\1.norm.'),
+    (r'^out_norm_(\d)\.', r'backbone.stages.\1.out_norm.'),
     (r'^stages\.(\d)\.0\.pos_embed$',
      r'backbone.stages.\1.pos_embed.embedding'),
     (r'^conv_head\.0\.', 'neck.conv.'),
@@ -40,6 +48,7 @@ NETWORK_KEYS = [
     (r'^head\.', 'head.fc.'),
 ]
 BLOCK_KEY = re.compile(r'^stages\.(\d)\.(\d+)\.(.+)$')
+DETECTOR_BACKBONE = 'backbone.'
 
 
 def _mixer(stm_type):
@@ -57,9 +66,24 @@ def block_key_map(stm_type):
 
 def is_rebuilt_buffer(key, stm_type):
     """Whether ``key`` is an official buffer the mixer rebuilds itself."""
-    match = BLOCK_KEY.match(key)
+    match = BLOCK_KEY.match(_backbone_key(key))
     return bool(match) and match.group(3) in getattr(
         _mixer(stm_type), 'OFFICIAL_IGNORED_KEYS', ())
+
+
+def _backbone_key(key):
+    """A detector's backbone key without its ``backbone.`` prefix."""
+    if key.startswith(DETECTOR_BACKBONE):
+        return key[len(DETECTOR_BACKBONE):]
+    return key
+
+
+def convert_detector_key(key, block_keys):
+    """The mmstm detector key of a released Mask R-CNN key: the backbone's
+    converted, neck and heads unchanged."""
+    if key.startswith(DETECTOR_BACKBONE):
+        return convert_key(_backbone_key(key), block_keys)
+    return key
 
 
 def convert_key(key, block_keys):
@@ -78,9 +102,12 @@ def convert_key(key, block_keys):
     return None
 
 
-def convert_official_state_dict(official, target, stm_type):
+def convert_official_state_dict(official, target, stm_type,
+                                convert=convert_key):
     """Map ``official`` (a state dict in the official layout) onto the keys
-    and shapes of ``target`` (an mmstm classifier's state dict).
+    and shapes of ``target`` (an mmstm model's state dict); ``convert`` maps
+    one key (:func:`convert_key` for classifiers,
+    :func:`convert_detector_key` for detectors).
 
     Raises ``KeyError`` naming every official key without an mmstm
     counterpart and every mmstm key left unfilled, and ``ValueError`` for a
@@ -92,7 +119,7 @@ def convert_official_state_dict(official, target, stm_type):
     for key, value in official.items():
         if is_rebuilt_buffer(key, stm_type):
             continue
-        new_key = convert_key(key, block_keys)
+        new_key = convert(key, block_keys)
         if new_key is None or new_key not in target:
             unmapped.append(key if new_key is None else f'{key} -> {new_key}')
             continue
@@ -113,17 +140,58 @@ def convert_official_state_dict(official, target, stm_type):
     return converted
 
 
-def load_official_weights(classifier, official):
-    """Convert ``official`` for ``classifier`` (an mmpretrain
-    ``ImageClassifier`` with an mmstm backbone and ``ExpandPoolNeck``) and
-    load it strictly. ``official`` may be a released checkpoint (weights
-    under ``'model'``) or a bare state dict."""
-    if 'model' in official and isinstance(official['model'], dict):
-        official = official['model']
-    stm_types = {cfg['type'] for cfg in classifier.backbone.arch['stm']}
+def official_layout(checkpoint):
+    """``(kind, state_dict)`` of a checkpoint in an official layout: kind
+    ``'classifier'`` (an ImageNet release, weights under ``'model'``) or
+    ``'detector'`` (a Mask R-CNN release); ``(None, None)`` for any other
+    layout (e.g. one already converted to mmstm)."""
+    if isinstance(checkpoint.get('model'), dict):
+        checkpoint = checkpoint['model']
+    elif isinstance(checkpoint.get('state_dict'), dict):
+        checkpoint = checkpoint['state_dict']
+    if any(k.startswith('downsample_layers.') for k in checkpoint):
+        return 'classifier', checkpoint
+    if any(k.startswith(DETECTOR_BACKBONE + 'downsample_layers.')
+           for k in checkpoint):
+        return 'detector', checkpoint
+    return None, None
+
+
+def _stm_type(backbone):
+    stm_types = {cfg['type'] for cfg in backbone.arch['stm']}
     if len(stm_types) != 1:
         raise ValueError(f'expected one mixer type, got {sorted(stm_types)}')
+    return stm_types.pop()
+
+
+def load_official_backbone(backbone, official):
+    """Load ``official``, a bare official backbone state dict (classifier
+    trunk or downstream backbone, e.g. the ``backbone.`` part of a Mask R-CNN
+    release without its prefix), strictly into ``backbone``, an mmstm
+    ``UnifiedBackbone``."""
+    prefixed = {DETECTOR_BACKBONE + k: v
+                for k, v in backbone.state_dict().items()}
+    converted = convert_official_state_dict(official, prefixed,
+                                            _stm_type(backbone))
+    backbone.load_state_dict(
+        {_backbone_key(k): v for k, v in converted.items()}, strict=True)
+
+
+def load_official_weights(model, official):
+    """Convert ``official`` for ``model`` and load it strictly.
+
+    ``official`` is a released checkpoint (or its bare state dict): an
+    ImageNet classifier for an mmpretrain ``ImageClassifier`` with an mmstm
+    backbone and ``ExpandPoolNeck``, or a Mask R-CNN detector for the mmdet
+    model of the matching mmstm detection config (built with
+    ``downstream=True``). Returns the converted state dict."""
+    kind, state = official_layout(official)
+    if kind is None:
+        raise KeyError('not an official checkpoint: neither its "model" nor '
+                       'its "state_dict" has the official key layout '
+                       '(downsample_layers.*, stages.*)')
+    convert = convert_detector_key if kind == 'detector' else convert_key
     converted = convert_official_state_dict(
-        official, classifier.state_dict(), stm_types.pop())
-    classifier.load_state_dict(converted, strict=True)
+        state, model.state_dict(), _stm_type(model.backbone), convert)
+    model.load_state_dict(converted, strict=True)
     return converted

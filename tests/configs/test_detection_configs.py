@@ -37,6 +37,7 @@ def test_config_matches_its_backbone_and_schedule(config):
     assert backbone.type == 'mmstm.UnifiedBackbone'
     assert backbone.drop_path_rate == DROP_PATH[arch.split('-')[1]]
     assert backbone.out_indices == (0, 1, 2, 3)
+    assert backbone.downstream is True  # the paper's detection backbone
     assert backbone.init_cfg == dict(
         type='Pretrained', checkpoint=f'checkpoints/{arch}_in1k.pth',
         prefix='backbone.')

@@ -32,6 +32,7 @@ def test_config_matches_its_backbone_and_schedule(config):
     arch = name(config).split('_')[1]
     backbone = cfg.model.backbone
     assert (backbone.type, backbone.arch) == ('mmstm.UnifiedBackbone', arch)
+    assert backbone.downstream is True  # the paper's only downstream backbone
     assert backbone.drop_path_rate == DROP_PATH[arch.split('-')[1]]
     assert backbone.init_cfg.checkpoint == f'checkpoints/{arch}_in1k.pth'
     dims = ARCHS[arch]['dims']

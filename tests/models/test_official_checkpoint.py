@@ -6,12 +6,14 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmstm.engine import load_weights_only
-from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones import ARCHS, UnifiedBackbone
 from mmstm.models.backbones.archs import resolve_arch
 from mmstm.models.official_checkpoint import (block_key_map, convert_key,
+                                              convert_detector_key,
                                               is_rebuilt_buffer,
+                                              load_official_backbone,
                                               load_official_weights)
-from tests.conftest import shared_file
+from tests.conftest import REPO_ROOT, shared_file
 
 # mixer family ('swin', ...) -> its mixer type, from the arch table
 STM_TYPES = {name.split('-')[0]: resolve_arch(name)['stm'][0]['type']
@@ -75,3 +77,81 @@ def test_a_mismatching_checkpoint_is_refused_whole():
         load_official_weights(model, ref['state_dict'])
     for key, value in model.state_dict().items():
         assert torch.equal(value, before[key])
+
+
+def downstream_reference(stm):
+    """The official detection backbone of ``stm`` (random weights, 96x128
+    input) and the mmstm downstream backbone of the same arch."""
+    from mmstm.models.backbones import UnifiedBackbone
+    path = shared_file(f'reference/detection/official_det_backbone_small_{stm}.pth')
+    # the file carries the official arch's ConfigDict: trusted team data
+    ref = torch.load(path, map_location='cpu', weights_only=False)
+    micro = resolve_arch(f'{stm}-micro')
+    heads = ref['arch'].get('block_kwargs', {}).get('num_heads')
+    options = [dict(o, num_heads=heads[i]) if heads else o
+               for i, o in enumerate(micro['stage_stm_options'])]
+    arch = dict(micro, dims=ref['arch']['dims'],
+                depths=ref['arch']['depths'], stage_stm_options=options)
+    return ref, arch, UnifiedBackbone(arch, downstream=True,
+                                      out_indices=(0, 1, 2, 3)).eval()
+
+
+@pytest.mark.parametrize('stm', sorted(STM_TYPES))
+def test_downstream_reference_outputs_are_reproduced(stm):
+    ref, _, backbone = downstream_reference(stm)
+    load_official_backbone(backbone, ref['state_dict'])
+    with torch.no_grad():
+        outputs = backbone(ref['input'])
+    assert len(outputs) == len(ref['outputs']) == 4
+    for ours, theirs in zip(outputs, ref['outputs']):
+        torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=0)
+
+
+def test_the_classifier_backbone_is_not_the_downstream_one():
+    """Guards the reference test: the classification network (stage norms
+    in the trunk, its mixer options) computes something else on the same
+    weights, so reproducing the reference needs the downstream switch."""
+    ref, arch, backbone = downstream_reference('swin')
+    load_official_backbone(backbone, ref['state_dict'])
+    # the classifier's trunk norms, taken from the fresh output norms
+    trunk_normed = UnifiedBackbone(arch, out_indices=(0, 1, 2, 3)).eval()
+    state = {k.replace('out_norm', 'norm'): v
+             for k, v in backbone.state_dict().items()}
+    trunk_normed.load_state_dict(state)
+    # the downstream norms, with the classifier's masked padding
+    masked = UnifiedBackbone(arch, downstream=True, out_indices=(0, 1, 2, 3),
+                             stm_cfg=dict(padding='masked')).eval()
+    masked.load_state_dict(backbone.state_dict())
+    with torch.no_grad():
+        for other in (trunk_normed, masked):
+            ours = other(ref['input'])
+            assert not torch.allclose(ours[3], ref['outputs'][3], atol=1e-3)
+
+
+def detection_backbone(config):
+    """The backbone of a detection config, without its pretrained init."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config).model.backbone
+    cfg.pop('init_cfg')
+    cfg.pop('type')
+    return UnifiedBackbone(**cfg)
+
+
+@pytest.mark.parametrize('arch', [a for a in sorted(ARCHS)
+                                  if a.split('-')[0] in STM_TYPES])
+def test_every_released_detector_backbone_key_maps(arch):
+    with open(shared_file('reference/detection/official_det_manifest.json')) as f:
+        manifest = json.load(f)[arch]
+    stm, _ = arch.split('-')
+    config = (f'{REPO_ROOT}/configs/detection/{stm}/'
+              f'mask-rcnn_{arch}_fpn_1x_coco.py')
+    target = {'backbone.' + k: v
+              for k, v in detection_backbone(config).state_dict().items()}
+    stm_type = STM_TYPES[stm]
+    keys = block_key_map(stm_type)
+    mapped = {convert_detector_key('backbone.' + k, keys): k
+              for k in manifest if not is_rebuilt_buffer(k, stm_type)}
+    assert None not in mapped
+    assert set(mapped) == set(target)
+    for ours, official in mapped.items():
+        assert target[ours].numel() == torch.Size(manifest[official]).numel()

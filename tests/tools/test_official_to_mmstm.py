@@ -1,4 +1,5 @@
 """tools/model_converters/official_to_mmstm.py on the reference checkpoint."""
+import json
 import subprocess
 import sys
 
@@ -54,4 +55,59 @@ def test_a_wrong_config_writes_nothing(tmp_path):
     result = convert(config, src, dst)
     assert result.returncode != 0
     assert 'arch' in result.stderr or 'match' in result.stderr
+    assert not dst.exists()
+
+
+def released_mask_rcnn(tmp_path, arch):
+    """A file shaped like a released Mask R-CNN checkpoint of ``arch``
+    (random values): the backbone in the official detection layout (the
+    manifest's keys and shapes) under ``backbone.``, neck and heads under
+    mmdet's names; and the mmdet model of the matching mmstm config."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+    stm = arch.split('-')[0]
+    config = f'{REPO_ROOT}/configs/detection/{stm}/mask-rcnn_{arch}_fpn_1x_coco.py'
+    cfg = Config.fromfile(config)
+    init_default_scope('mmdet')
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    with open(shared_file('reference/detection/official_det_manifest.json')) as f:
+        backbone = json.load(f)[arch]
+    generator = torch.Generator().manual_seed(0)
+    state = {f'backbone.{k}': torch.randn(shape, generator=generator)
+             for k, shape in backbone.items()}
+    state.update({k: torch.randn(v.shape, generator=generator)
+                  for k, v in model.state_dict().items()
+                  if not k.startswith('backbone.')})
+    path = tmp_path / f'mask_rcnn_unified_{stm}_micro_1x.pth'
+    torch.save({'meta': {'epoch': 12, 'mmdet_version': '2.25.0'},
+                'state_dict': state, 'optimizer': {}}, path)
+    return config, str(path), state, model
+
+
+def test_converts_a_released_mask_rcnn_checkpoint(tmp_path):
+    config, src, official, model = released_mask_rcnn(tmp_path,
+                                                      'convnext-micro')
+    dst = tmp_path / 'converted.pth'
+    result = convert(config, src, dst)
+    assert result.returncode == 0, result.stderr[-2000:]
+    state = load_weights_only(str(dst))['state_dict']
+    model.load_state_dict(state, strict=True)
+    torch.testing.assert_close(state['backbone.stages.2.out_norm.weight'],
+                               official['backbone.out_norm_2.weight'])
+    torch.testing.assert_close(
+        state['backbone.stages.1.blocks.0.norm1.weight'],
+        official['backbone.stages.1.0.dw_norm.weight'])
+    torch.testing.assert_close(state['roi_head.mask_head.conv_logits.weight'],
+                               official['roi_head.mask_head.conv_logits.weight'])
+
+
+def test_a_mask_rcnn_checkpoint_of_another_mixer_writes_nothing(tmp_path):
+    _, src, _, _ = released_mask_rcnn(tmp_path, 'convnext-micro')
+    config = f'{REPO_ROOT}/configs/detection/swin/mask-rcnn_swin-micro_fpn_1x_coco.py'
+    dst = tmp_path / 'converted.pth'
+    result = convert(config, src, dst)
+    assert result.returncode != 0
+    assert 'does not match the model' in result.stderr
+    assert 'backbone.stages.0.0.dw_' in result.stderr  # names the keys
     assert not dst.exists()

@@ -2,11 +2,15 @@
 
     python tools/model_converters/official_to_mmstm.py CONFIG SRC DST
 
-CONFIG is the mmstm classification config of the same model (it defines the
-arch and the number of classes); SRC is the official file (weights under
-``'model'``), read weights-only; DST is written as ``{'meta', 'state_dict'}``
-for ``tools/test.py`` or ``init_cfg=dict(type='Pretrained', ...)``. Every key
-is mapped and loaded strictly, or nothing is written.
+SRC is an official file, read weights-only: an ImageNet classifier (weights
+under ``'model'``; CONFIG is the mmstm classification config of the same
+model) or a Mask R-CNN detector (an mmdet 2.x file; CONFIG is the matching
+mmstm detection config, e.g. ``configs/detection/swin/
+mask-rcnn_swin-tiny_fpn_1x_coco.py``). The kind is recognised from the keys.
+DST is written as ``{'meta', 'state_dict'}`` for ``tools/test.py``,
+``load_from`` or ``init_cfg=dict(type='Pretrained', ...)``. Every key is
+mapped and loaded strictly, or nothing is written and the error names the
+keys.
 """
 import argparse
 import os
@@ -14,7 +18,7 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import MODELS, init_default_scope
 
 from mmstm.engine import load_weights_only
 from mmstm.models.official_checkpoint import load_official_weights
@@ -31,7 +35,6 @@ def main():
 
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    from mmpretrain.registry import MODELS
     model = MODELS.build(cfg.model)
     converted = load_official_weights(model, load_weights_only(args.src, 'cpu'))
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)

@@ -1,10 +1,11 @@
 # UperNet on ADE20K (mmseg's UperNet R50, ADE20K, 160k schedule and runtime
-# bases) with the unified backbone: outputs of all four stages (each its
-# stage's LayerNorm output), UPerHead on them and the auxiliary FCNHead on
-# stage 3, 150 classes. The standard schedule of Swin/ConvNeXt/InternImage:
-# 160k iterations, crop 512x512, 2 images x 8 GPUs, AdamW lr 6e-5, weight
-# decay 0.01 (none on norms, biases, layer scales, position embeddings and
-# relative-position tables), linear warm-up 1500 iterations, then poly decay
+# bases) with the paper's downstream backbone (`downstream=True`, as for
+# COCO: the paper's code has no segmentation of its own, and its detection
+# backbone is its only downstream one): outputs of all four stages, UPerHead
+# on them and the auxiliary FCNHead on stage 3, 150 classes. The standard
+# schedule of Swin/ConvNeXt/InternImage: 160k iterations, crop 512x512,
+# 2 images x 8 GPUs, AdamW lr 6e-5, weight decay 0.01 with the paper's
+# downstream no-decay rule, linear warm-up 1500 iterations, then poly decay
 # (power 1.0). mmseg's multi-scale + flip test (ratios 0.5-1.75) is
 # inherited: tools/test.py --tta. Leaves set the arch, drop path, head
 # channels and ImageNet checkpoint.
@@ -26,6 +27,7 @@ model = dict(
         _delete_=True,
         type='mmstm.UnifiedBackbone',
         arch='convnext-tiny',
+        downstream=True,
         drop_path_rate=0.2,
         layer_scale_init_value=1e-6,
         out_indices=(0, 1, 2, 3),
@@ -45,7 +47,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
                    weight_decay=0.01),
-    paramwise_cfg={{_base_.no_decay_paramwise_cfg}})
+    paramwise_cfg={{_base_.paper_downstream_paramwise_cfg}})
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,

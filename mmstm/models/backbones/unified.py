@@ -1,4 +1,6 @@
 """The unified backbone of the paper: one network, any spatial token mixer."""
+import re
+
 import torch
 import torch.utils.checkpoint as cp
 from mmengine.logging import print_log
@@ -15,21 +17,64 @@ from ..stms import BaseSTM
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
 
-# where the stage LayerNorms sit: in the trunk after every stage (unified),
-# only on the returned outputs (Swin: the final norm), or nowhere (ConvNeXt,
-# whose classifier norms after pooling)
+# where the stage LayerNorms sit: in the trunk after every stage (unified
+# classifier), only on the returned outputs (the paper's downstream backbone;
+# Swin's final norm), or nowhere (ConvNeXt, whose classifier norms after
+# pooling)
 STAGE_NORMS = ('every_stage', 'outputs', 'none')
+# trunk stage norms of a checkpoint, which a backbone norming its outputs only
+# does not have (see UnifiedBackbone.load_pretrained)
+TRUNK_NORM_KEY = re.compile(r'^stages\.\d+\.norm\.')
+OUT_NORM_KEY = re.compile(r'^stages\.\d+\.out_norm\.')
 
 class Stage(nn.Module):
     """Optional downsampling, optional absolute position embedding, the
-    blocks, and the stage's LayerNorm (if it has one)."""
+    blocks, and the stage's LayerNorms: ``norm`` ends the stage in the trunk
+    (the next stage receives its output), ``out_norm`` norms only the map the
+    stage returns.
 
-    def __init__(self, downsample, blocks, norm, pos_embed=None):
+    ``pos_embed_in_branch`` adds the position embedding to the first block's
+    mixer input only, its residual taking the map without it (the paper's
+    detection code), instead of to the trunk (its classification code).
+    """
+
+    def __init__(self, downsample, blocks, norm=None, out_norm=None,
+                 pos_embed=None, pos_embed_in_branch=False):
         super().__init__()
         self.downsample = downsample or nn.Identity()
         self.pos_embed = pos_embed or nn.Identity()
         self.blocks = nn.ModuleList(blocks)
         self.norm = norm or nn.Identity()
+        self.out_norm = out_norm or nn.Identity()
+        self.pos_embed_in_branch = pos_embed_in_branch and pos_embed is not None
+
+    def forward(self, x, checkpoint_blocks=False):
+        """Channels-last map -> (trunk output, map to return)."""
+
+        def run(block, *inputs):
+            if checkpoint_blocks:
+                return cp.checkpoint(block, *inputs, use_reentrant=False)
+            return block(*inputs)
+
+        x = self.downsample(x)
+        blocks = list(self.blocks)
+        if self.pos_embed_in_branch and blocks:
+            x = run(blocks.pop(0), x, self.pos_embed(x))
+        else:
+            x = self.pos_embed(x)
+        for block in blocks:
+            x = run(block, x)
+        x = self.norm(x)
+        return x, self.out_norm(x)
+
+
+def downstream_stm_cfg(cfg):
+    """``cfg`` with the options the paper's downstream code runs its mixer
+    with (the mixer class's ``DOWNSTREAM_OPTIONS``) as defaults."""
+    mixer = MODELS.get(cfg['type'])
+    if mixer is None:
+        raise KeyError(f'unknown mixer type {cfg["type"]!r}')
+    return dict(getattr(mixer, 'DOWNSTREAM_OPTIONS', {}), **cfg)
 
 
 @MODELS.register_module()
@@ -46,7 +91,7 @@ class UnifiedBackbone(BaseModule):
         drop_path_rate (float): Stochastic depth, increasing linearly over
             all blocks from 0 to this value.
         layer_scale_init_value (float): Initial layer scale; 0 disables it.
-        out_indices (Sequence[int]): Stages whose (normed) output is returned.
+        out_indices (Sequence[int]): Stages whose output is returned.
         frozen_stages (int): -1 freezes nothing, 0 the stem, k the stem and
             the first k stages (ResNet convention).
         norm_eval (bool): Keep BatchNorm layers in eval mode while training.
@@ -61,13 +106,21 @@ class UnifiedBackbone(BaseModule):
             2x2 stride-2 conv; ConvNeXt).
         block (str): ``'two_residual'`` (mixer and MLP residuals) or
             ``'single_residual'`` (both in one branch, ConvNeXt).
-        stage_norm (str): ``'every_stage'`` (a LayerNorm ends every stage),
-            ``'outputs'`` (only the returned maps are normed, e.g. Swin's
-            final norm) or ``'none'``.
+        stage_norm (str, optional): ``'every_stage'`` (a LayerNorm ends
+            every stage; the default), ``'outputs'`` (a LayerNorm of its own
+            on each returned map, none in the trunk; the default of
+            ``downstream``) or ``'none'``.
+        downstream (bool): The paper's downstream (detection) backbone: no
+            norm in the trunk, a fresh norm on each returned map, the
+            absolute position embedding (PVT) added to the first block's
+            mixer input only, and each mixer with the options of the paper's
+            detection code (its class's ``DOWNSTREAM_OPTIONS``, e.g. Swin and
+            Halo attending to zero padding); ``stm_cfg`` still overrides
+            them. Default False.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', ...)``.
 
-    The defaults are the unified network; the other values of the four
-    switches rebuild the original designs for the paper's ablations.
+    The defaults are the unified classification network; the other values of
+    the four switches rebuild the original designs for the paper's ablations.
     """
 
     def __init__(self,
@@ -84,7 +137,8 @@ class UnifiedBackbone(BaseModule):
                  stem='unified',
                  downsample='conv',
                  block='two_residual',
-                 stage_norm='every_stage',
+                 stage_norm=None,
+                 downstream=False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch)
@@ -92,7 +146,10 @@ class UnifiedBackbone(BaseModule):
             arch['stm'] = [dict(c, **stm_cfg) for c in arch['stm']]
         elif stm_cfg is not None:
             arch = resolve_arch(dict(arch, stm=list(stm_cfg)))
+        if downstream:
+            arch['stm'] = [downstream_stm_cfg(c) for c in arch['stm']]
         self.arch = arch
+        self.downstream = downstream
         self.out_indices = self._check_out_indices(out_indices)
         if not -1 <= frozen_stages <= NUM_STAGES:
             raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '
@@ -106,9 +163,18 @@ class UnifiedBackbone(BaseModule):
         stem_type = choose('stem', stem, STEMS)
         downsample_type = choose('downsample', downsample, DOWNSAMPLES)
         block_type = choose('block', block, BLOCKS)
+        if stage_norm is None:
+            stage_norm = 'outputs' if downstream else 'every_stage'
         if stage_norm not in STAGE_NORMS:
             raise ValueError(f'Unknown stage_norm "{stage_norm}"; choose one '
                              f'of {list(STAGE_NORMS)}')
+        if downstream and stage_norm != 'outputs':
+            raise ValueError(
+                f'the downstream backbone norms its outputs only '
+                f'(stage_norm="outputs"), got stage_norm="{stage_norm}"')
+        if downstream and block != 'two_residual':
+            raise ValueError('the downstream backbone is built of the '
+                             f'unified two-residual block, got "{block}"')
         self.stage_norm = stage_norm
         self.stem = stem_type(in_channels, dims[0])
         drop_path_rates = torch.linspace(0, drop_path_rate,
@@ -129,10 +195,14 @@ class UnifiedBackbone(BaseModule):
             if arch['abs_pos_embed']:
                 grid = pretrain_img_size // 4 // 2**i
                 pos_embed = AbsolutePositionEmbedding(dims[i], (grid, grid))
-            normed = stage_norm == 'every_stage' or (
-                stage_norm == 'outputs' and i in self.out_indices)
-            norm = nn.LayerNorm(dims[i], eps=NORM_EPS) if normed else None
-            self.stages.append(Stage(downsample, blocks, norm, pos_embed))
+            norm = out_norm = None
+            if stage_norm == 'every_stage':
+                norm = nn.LayerNorm(dims[i], eps=NORM_EPS)
+            elif stage_norm == 'outputs' and i in self.out_indices:
+                out_norm = nn.LayerNorm(dims[i], eps=NORM_EPS)
+            self.stages.append(Stage(downsample, blocks, norm, out_norm,
+                                     pos_embed,
+                                     pos_embed_in_branch=downstream))
         self._freeze_stages()
 
     @staticmethod
@@ -174,7 +244,12 @@ class UnifiedBackbone(BaseModule):
         weights-only; keys under ``prefix``, e.g. ``'backbone.'`` of a
         classifier checkpoint), strictly: a missing, unexpected or
         mis-shaped key raises an error naming it. Position tables and
-        embeddings of other sizes are resized by their modules."""
+        embeddings of other sizes are resized by their modules.
+
+        One rule relaxes strictness, the paper's: a backbone that norms its
+        outputs only (``stage_norm='outputs'``, the downstream backbone)
+        given a classifier whose stages end in a norm drops those trunk
+        norms, and its output norms keep their fresh initialisation."""
         loaded = CheckpointLoader.load_checkpoint(checkpoint,
                                                   map_location='cpu')
         state = loaded.get('state_dict', loaded)
@@ -186,7 +261,9 @@ class UnifiedBackbone(BaseModule):
                 f'{checkpoint} has no weights under "{prefix}". Released '
                 'official checkpoints must be converted first with '
                 'tools/model_converters/official_to_mmstm.py')
+        state, fresh = self._drop_trunk_norms(state)
         missing, unexpected = self.load_state_dict(state, strict=False)
+        missing = [k for k in missing if k not in fresh]
         if missing or unexpected:
             raise KeyError(
                 f'{checkpoint} does not match this backbone (arch '
@@ -194,6 +271,20 @@ class UnifiedBackbone(BaseModule):
                 f'{missing[:5]} ({len(missing)}), unexpected '
                 f'{unexpected[:5]} ({len(unexpected)})')
         print_log(f'loaded the backbone from {checkpoint}', logger='current')
+
+    def _drop_trunk_norms(self, state):
+        """``(state without the trunk norms this backbone lacks, the output
+        norm keys that stay fresh)``, per the rule of :meth:`load_pretrained`.
+        """
+        own = self.state_dict()
+        trunk = [k for k in state if TRUNK_NORM_KEY.match(k) and k not in own]
+        if self.stage_norm != 'outputs' or not trunk:
+            return state, set()
+        fresh = {k for k in own if OUT_NORM_KEY.match(k) and k not in state}
+        print_log(f'downstream backbone: dropped the {len(trunk)} trunk '
+                  f'stage-norm tensors of the checkpoint; {len(fresh)} output '
+                  'norm tensors keep their initialisation', logger='current')
+        return {k: v for k, v in state.items() if k not in trunk}, fresh
 
     def _freeze_stages(self):
         frozen = [self.stem] if self.frozen_stages >= 0 else []
@@ -212,22 +303,14 @@ class UnifiedBackbone(BaseModule):
                     m.eval()
         return self
 
-    def _run_block(self, block, x):
-        if self.with_cp and self.training and torch.is_grad_enabled():
-            return cp.checkpoint(block, x, use_reentrant=False)
-        return block(x)
-
     def forward(self, x):
         """NCHW images -> tuple of NCHW maps (strides 4, 8, 16, 32, ceil)."""
+        checkpoint_blocks = (self.with_cp and self.training
+                             and torch.is_grad_enabled())
         x = self.stem(x)
         outs = []
         for i, stage in enumerate(self.stages):
-            x = stage.pos_embed(stage.downsample(x))
-            for block in stage.blocks:
-                x = self._run_block(block, x)
-            if self.stage_norm == 'every_stage':
-                x = stage.norm(x)
+            x, out = stage(x, checkpoint_blocks)
             if i in self.out_indices:
-                out = stage.norm(x) if self.stage_norm == 'outputs' else x
                 outs.append(out.permute(0, 3, 1, 2).contiguous())
         return tuple(outs)

@@ -8,6 +8,19 @@ size: whatever depends on the spatial size is derived from the input.
 import torch
 from mmengine.model import BaseModule
 
+# How windowed mixers treat the padding that brings a map to a multiple of
+# their window: 'masked' keys are left out of the softmax (a token sees only
+# real tokens); 'zeros' are attended like any token, as the paper's detection
+# code does.
+PADDING_MODES = ('masked', 'zeros')
+
+
+def check_padding(padding):
+    if padding not in PADDING_MODES:
+        raise ValueError(f'padding must be one of {PADDING_MODES}, got '
+                         f'{padding!r}')
+    return padding
+
 
 class BaseSTM(BaseModule):
     """Base class of the spatial token mixers.

@@ -7,7 +7,7 @@ from torch import nn
 from mmstm.registry import MODELS
 from ..position import (resize_on_load, resize_relative_table_1d,
                         resize_relative_table_2d)
-from .base import BaseSTM
+from .base import BaseSTM, check_padding
 
 POS_EMBED_TYPES = ('query_related', 'query_free')
 
@@ -27,9 +27,12 @@ class HaloAttention(BaseSTM):
     """Blocked local self-attention: every ``block_size`` square of queries
     attends to the block grown by ``halo_size`` on each side.
 
-    Any ``H, W`` works: the map is padded to a multiple of the block, and
-    keys that are padding (beyond the map, in the halo or the block) are
-    masked out of the softmax, so a token only sees real tokens.
+    Any ``H, W`` works: the map is zero-padded at the bottom/right to a
+    multiple of the block. The halo beyond the (padded) map is always masked
+    out of the softmax; the block padding is masked too with
+    ``padding='masked'`` (a token only sees real tokens), while with
+    ``padding='zeros'`` its zero tokens are attended, as in the paper's
+    detection code.
 
     Args:
         embed_dims (int): Channels.
@@ -39,15 +42,20 @@ class HaloAttention(BaseSTM):
         pos_embed_type (str): ``'query_related'`` (relative logits
             ``q . r`` from separate height and width tables, as HaloNet) or
             ``'query_free'`` (a learned relative bias per head, as Swin).
+        padding (str): ``'masked'`` or ``'zeros'``, see above.
     """
 
     # Official names: ``attn.pos_embed.*`` holds the position tables.
     OFFICIAL_BLOCK_KEYS = {'attn.pos_embed': 'stm'}
     OFFICIAL_IGNORED_KEYS = ('attn.pos_embed.relative_position_index', )
+    # how the paper's downstream (detection) backbone runs this mixer
+    DOWNSTREAM_OPTIONS = dict(padding='zeros')
 
     def __init__(self, embed_dims, num_heads, block_size=7, halo_size=3,
-                 pos_embed_type='query_related', init_cfg=None):
+                 pos_embed_type='query_related', padding='masked',
+                 init_cfg=None):
         super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
+        self.padding = check_padding(padding)
         if pos_embed_type not in POS_EMBED_TYPES:
             raise ValueError(f'pos_embed_type must be one of '
                              f'{POS_EMBED_TYPES}, got {pos_embed_type!r}')
@@ -116,7 +124,8 @@ class HaloAttention(BaseSTM):
                 self._geometry.clear()
             bs = self.block_size
             valid = torch.ones(1, height, width, 1, device=device)
-            valid = F.pad(valid, (0, 0, 0, -width % bs, 0, -height % bs))
+            valid = F.pad(valid, (0, 0, 0, -width % bs, 0, -height % bs),
+                          value=float(self.padding == 'zeros'))
             valid = _halo_windows(valid, bs, self.halo_size)
             self._geometry[key] = valid.reshape(-1, self.window_size**2) == 0
         return self._geometry[key]

@@ -6,7 +6,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 from ..position import resize_on_load, resize_relative_table_2d
-from .base import BaseSTM
+from .base import BaseSTM, check_padding
 
 # The official masks use -100, not -inf; keeping it keeps the same function.
 MASK_VALUE = -100.0
@@ -24,8 +24,8 @@ def relative_position_index(window_h, window_w, table_size):
 
 def window_labels(height, width, window, shift, valid_h, valid_w):
     """Per-position region ids, so tokens of different regions never attend:
-    the shift's wrapped-around strips get their own ids and padding gets -1
-    (padded keys are masked for every query)."""
+    the shift's wrapped-around strips get their own ids and padding beyond
+    ``valid_h x valid_w`` gets -1 (padded keys are masked for every query)."""
     labels = torch.zeros(height, width)
     if shift:
         bounds = (slice(0, -window), slice(-window, -shift), slice(-shift, None))
@@ -45,9 +45,16 @@ class ShiftedWindowAttention(BaseSTM):
     """Multi-head self-attention inside ``window_size`` windows, optionally
     shifted by half a window, with a learned relative position bias.
 
-    Maps no larger than the window are one window without shift. Other sizes
-    are padded to a multiple of the window (padded keys are masked) and the
-    shift mask is built for the actual size, once per shape.
+    Sizes that are no multiple of the window are padded at the bottom/right,
+    in one of two ways (the shift mask is built for the actual size, once per
+    shape):
+
+    * ``padding='masked'`` (the classification model): padded keys are masked
+      out of every softmax, and a map no larger than the window is one
+      window without shift;
+    * ``padding='zeros'`` (the paper's detection code): the padded tokens are
+      zeros that queries attend to, and every map is cut into full windows
+      and shifted, whatever its size.
 
     Args:
         embed_dims (int): Channels.
@@ -55,13 +62,17 @@ class ShiftedWindowAttention(BaseSTM):
         window_size (int): Window side. Default 7.
         shift (bool): Shift the windows by ``window_size // 2``.
         qkv_bias (bool): Bias of the query/key/value projection.
+        padding (str): ``'masked'`` or ``'zeros'``, see above.
     """
 
     OFFICIAL_IGNORED_KEYS = ('attn.relative_position_index', 'attn_mask')
+    # how the paper's downstream (detection) backbone runs this mixer
+    DOWNSTREAM_OPTIONS = dict(padding='zeros')
 
     def __init__(self, embed_dims, num_heads, window_size=7, shift=False,
-                 qkv_bias=True, init_cfg=None):
+                 qkv_bias=True, padding='masked', init_cfg=None):
         super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
+        self.padding = check_padding(padding)
         self.window_size = window_size
         self.shift_size = window_size // 2 if shift else 0
         self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
@@ -76,7 +87,8 @@ class ShiftedWindowAttention(BaseSTM):
 
     def _layout(self, height, width):
         """Window (h, w), shift and padded size for a map of this size."""
-        if height <= self.window_size and width <= self.window_size:
+        if self.padding == 'masked' and height <= self.window_size and \
+                width <= self.window_size:
             return (height, width), 0, (height, width)
         ws = self.window_size
         padded = (-(-height // ws) * ws, -(-width // ws) * ws)
@@ -90,7 +102,8 @@ class ShiftedWindowAttention(BaseSTM):
         if key not in self._masks:
             if len(self._masks) >= 32:  # e.g. multi-scale training
                 self._masks.clear()
-            labels = window_labels(hp, wp, max(wh, ww), shift, height, width)
+            valid = (height, width) if self.padding == 'masked' else (hp, wp)
+            labels = window_labels(hp, wp, max(wh, ww), shift, *valid)
             labels = labels.view(hp // wh, wh, wp // ww, ww).transpose(1, 2)
             labels = labels.reshape(-1, wh * ww)
             separated = labels[:, None, :] != labels[:, :, None]

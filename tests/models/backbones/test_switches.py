@@ -74,12 +74,13 @@ def test_single_residual_block_is_one_branch():
 def test_stage_norm_modes_place_the_norms():
     def norms(**kwargs):
         model = UnifiedBackbone(tiny_arch('convnext'), **kwargs)
-        return [isinstance(s.norm, nn.LayerNorm) for s in model.stages]
+        return [(isinstance(s.norm, nn.LayerNorm),
+                 isinstance(s.out_norm, nn.LayerNorm)) for s in model.stages]
 
-    assert norms() == [True] * 4
+    assert norms() == [(True, False)] * 4
     assert norms(stage_norm='outputs', out_indices=(1, 3)) == \
-        [False, True, False, True]
-    assert norms(stage_norm='none') == [False] * 4
+        [(False, False), (False, True), (False, False), (False, True)]
+    assert norms(stage_norm='none') == [(False, False)] * 4
 
 
 def test_final_norm_only_touches_the_output():
@@ -91,7 +92,7 @@ def test_final_norm_only_touches_the_output():
     model.stages[2].downsample.register_forward_hook(
         lambda m, i, o: seen.update(stage2_input=i[0]))
     out = model(torch.randn(1, 3, 64, 64))[0]
-    normed = model.stages[1].norm(seen['stage1'])
+    normed = model.stages[1].out_norm(seen['stage1'])
     torch.testing.assert_close(out, normed.permute(0, 3, 1, 2))
     # the next stage continues from the un-normed features
     torch.testing.assert_close(seen['stage2_input'], seen['stage1'])

@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import pytest
 import torch
@@ -182,3 +183,95 @@ def test_pretrained_init_refuses_a_checkpoint_of_another_model(tmp_path):
         type='Pretrained', checkpoint=str(official), prefix='backbone.'))
     with pytest.raises(KeyError, match='official_to_mmstm'):
         model.init_weights()
+
+
+def classifier_checkpoint(tmp_path, family):
+    """A classifier checkpoint of ``family``'s tiny arch (stage norms in the
+    trunk) with every tensor randomised."""
+    source = tiny_of(family)
+    state = {f'backbone.{k}': torch.randn_like(v) if v.is_floating_point()
+             else v for k, v in source.state_dict().items()}
+    state['head.fc.weight'] = torch.randn(6, 48)
+    path = tmp_path / f'{family}.pth'
+    torch.save({'state_dict': state}, path)
+    return str(path), state
+
+
+@pytest.mark.parametrize('family', STM_FAMILIES)
+def test_downstream_backbone_takes_a_classifier_as_the_paper_does(
+        tmp_path, family):
+    path, state = classifier_checkpoint(tmp_path, family)
+    model = tiny_of(family, downstream=True, out_indices=(0, 1, 2, 3),
+                    init_cfg=dict(type='Pretrained', checkpoint=path,
+                                  prefix='backbone.'))
+    model.init_weights()
+    loaded = model.state_dict()
+    for key, value in loaded.items():
+        if '.out_norm.' in key:  # fresh: LayerNorm's own initialisation
+            expected = torch.ones_like(value) if key.endswith('weight') \
+                else torch.zeros_like(value)
+            assert torch.equal(value, expected), key
+        else:
+            assert torch.equal(value, state[f'backbone.{key}']), key
+    dropped = {k for k in state if re.match(r'backbone\.stages\.\d\.norm\.', k)}
+    assert dropped and not any(k[len('backbone.'):] in loaded for k in dropped)
+    assert all(isinstance(stage.norm, torch.nn.Identity)
+               for stage in model.stages)
+
+
+def test_downstream_loading_is_strict_beyond_the_stage_norms(tmp_path):
+    path, state = classifier_checkpoint(tmp_path, 'swin')
+    del state['backbone.stages.1.blocks.0.norm1.weight']
+    torch.save({'state_dict': state}, path)
+    model = tiny_of('swin', downstream=True, init_cfg=dict(
+        type='Pretrained', checkpoint=path, prefix='backbone.'))
+    with pytest.raises(KeyError, match=r'missing \[.stages.1.blocks.0.norm1'):
+        model.init_weights()
+
+
+def test_downstream_backbone_loads_its_own_checkpoint_whole(tmp_path):
+    """A downstream checkpoint (e.g. of a trained detector) keeps its trained
+    output norms: nothing is dropped or left fresh."""
+    source = tiny_of('convnext', downstream=True, out_indices=(0, 1, 2, 3))
+    for stage in source.stages:
+        torch.nn.init.normal_(stage.out_norm.weight)
+    path = tmp_path / 'detector.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               source.state_dict().items()}}, path)
+    model = tiny_of('convnext', downstream=True, out_indices=(0, 1, 2, 3),
+                    init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                  prefix='backbone.'))
+    model.init_weights()
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key
+
+
+def test_downstream_sets_the_mixers_detection_options_unless_overridden():
+    def paddings(**kwargs):
+        model = tiny_of('swin', **kwargs)
+        return {b.stm.padding for s in model.stages for b in s.blocks}
+
+    assert paddings() == {'masked'}
+    assert paddings(downstream=True) == {'zeros'}
+    assert paddings(downstream=True, stm_cfg=dict(padding='masked')) == \
+        {'masked'}
+    with pytest.raises(ValueError, match='norms its outputs only'):
+        tiny_of('swin', downstream=True, stage_norm='every_stage')
+
+
+def test_downstream_pvt_adds_its_position_embedding_to_the_mixer_only():
+    model = tiny_of('pvt', downstream=True, out_indices=(0, )).eval()
+    stage = model.stages[0]
+    seen = {}
+    stage.blocks[0].stm.register_forward_pre_hook(
+        lambda m, args: seen.update(mixer_input=args[0]))
+    stage.blocks[0].register_forward_hook(
+        lambda m, args, out: seen.update(block_input=args[0], out=out))
+    model(torch.randn(1, 3, 64, 64))
+    x = seen['block_input']  # the downsampled map, without the embedding
+    block = stage.blocks[0]
+    torch.testing.assert_close(seen['mixer_input'],
+                               block.norm1(stage.pos_embed(x)))
+    mixed = x + block.gamma1 * block.stm(seen['mixer_input'])
+    torch.testing.assert_close(
+        seen['out'], mixed + block.gamma2 * block.mlp(block.norm2(mixed)))

@@ -78,3 +78,15 @@ def test_bad_options_are_named():
         HaloAttention(8, num_heads=2, pos_embed_type='absolute')
     with pytest.raises(ValueError, match='divisible'):
         HaloAttention(8, num_heads=3)
+
+
+def test_zero_padding_attends_to_the_block_remainder_only():
+    # padding='zeros' (the detection code): a 9x11 map behaves as the map
+    # zero-padded to 14x14 by hand; the halo beyond that stays masked.
+    mixer = HaloAttention(8, num_heads=2, padding='zeros').eval()
+    x = torch.randn(1, 9, 11, 8)
+    padded = torch.nn.functional.pad(x, (0, 0, 0, 3, 0, 5))
+    with torch.no_grad():
+        torch.testing.assert_close(mixer(x), mixer(padded)[:, :9, :11])
+    with pytest.raises(ValueError, match='padding must be one of'):
+        HaloAttention(8, num_heads=2, padding='none')

@@ -63,3 +63,27 @@ def test_map_no_larger_than_the_window_is_one_unshifted_window():
     torch.testing.assert_close(shifted(x), plain(x))
     reached = influence(plain, (5, 7), (0, 0))
     assert reached.all()
+
+
+def test_zero_padding_is_attended_as_the_detection_code_does():
+    # 9x9 padded to 14x14: with padding='zeros' the bottom-right 2x2 real
+    # tokens also attend to the 45 zero tokens, which equals padding the
+    # input map with zeros yourself (a multiple of the window needs none).
+    mixer = ShiftedWindowAttention(8, num_heads=2, padding='zeros').eval()
+    x = torch.randn(1, 9, 9, 8)
+    padded = torch.nn.functional.pad(x, (0, 0, 0, 5, 0, 5))
+    torch.testing.assert_close(mixer(x), mixer(padded)[:, :9, :9])
+    masked = ShiftedWindowAttention(8, num_heads=2).eval()
+    masked.load_state_dict(mixer.state_dict())
+    assert not torch.allclose(mixer(x)[:, 7:, 7:], masked(x)[:, 7:, 7:])
+
+
+def test_zero_padding_shifts_maps_smaller_than_the_window():
+    shifted = ShiftedWindowAttention(8, num_heads=2, shift=True,
+                                     padding='zeros').eval()
+    plain = ShiftedWindowAttention(8, num_heads=2, padding='zeros').eval()
+    plain.load_state_dict(shifted.state_dict())
+    x = torch.randn(2, 5, 6, 8)
+    assert not torch.allclose(shifted(x), plain(x))
+    with pytest.raises(ValueError, match='padding must be one of'):
+        ShiftedWindowAttention(8, num_heads=2, padding='reflect')

@@ -12,7 +12,7 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(lr=1e-3),
-    paramwise_cfg={{_base_.no_decay_paramwise_cfg}},
+    paramwise_cfg={{_base_.paper_imagenet_paramwise_cfg}},
     clip_grad=dict(max_norm=5.0))
 
 warmup_epochs = 20
