@@ -81,19 +81,3 @@ def test_recipe_of_the_paper(family):
     test_ops = [t.type for t in cfg.test_dataloader.dataset.pipeline]
     assert test_ops == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop',
                         'PackInputs']
-
-
-@pytest.mark.parametrize('family', sorted(DROP_PATH))
-def test_no_weight_decay_on_norms_biases_and_position_parameters(family):
-    from mmengine.optim import build_optim_wrapper
-    cfg = Config.fromfile([c for c in IN1K_CONFIGS if osp.basename(c)
-                           .startswith(f'{family}-micro_')][0])
-    model = build(cfg)
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    cfg.optim_wrapper.pop('loss_scale')
-    groups = build_optim_wrapper(model, cfg.optim_wrapper).param_groups
-    decay = {id(p): g['weight_decay'] for g in groups for p in g['params']}
-    for name, param in model.named_parameters():
-        no_decay = param.ndim == 1 or re.search(
-            r'pos_embed|relative_position|_rel$', name)
-        assert decay[id(param)] == (0.0 if no_decay else 0.05), name
