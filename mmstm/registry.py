@@ -6,6 +6,7 @@ mmdet and mmsegmentation reach every mmstm module as ``type='mmstm.<Name>'``.
 """
 import copy
 
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -36,6 +37,10 @@ HOOKS = Registry(
 # The robustness benchmarks' datasets and metrics (``type='mmstm.<Name>'``).
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='mmstm',
+    locations=['mmstm.datasets'])
+# Samplers of reproducible augmentation (``type='mmstm.<Name>'``).
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='mmstm',
     locations=['mmstm.datasets'])
 METRICS = Registry(
     'metric', parent=MMENGINE_METRICS, scope='mmstm',

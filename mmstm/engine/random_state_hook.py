@@ -2,12 +2,18 @@
 on resume, so an interrupted run continues exactly as an uninterrupted one.
 
 mmengine re-seeds on resume, which replays the random stream of epoch 1
-(drop path, augmentation, mixup) instead of continuing it.
+(drop path, mixup) instead of continuing it. Two more things would shift the
+stream: every dataloader iterator draws its base seed from torch's global
+generator when it is created (the validation loader after a checkpoint, the
+training loader again after a resume), so each loader gets a generator of
+its own; and dataloader workers carry generators of their own, which the
+samplers of :mod:`mmstm.datasets.reproducible` make irrelevant.
 """
 import random
 
 import numpy as np
 import torch
+from mmengine.dist import all_gather_object, get_rank
 from mmengine.hooks import Hook
 
 from mmstm.registry import HOOKS
@@ -39,28 +45,47 @@ def restore_rng_state(state):
         torch.cuda.set_rng_state_all(state['cuda'])
 
 
+def loaders(runner):
+    """The dataloaders of the runner's training and validation loops."""
+    for name in ('train_loop', 'val_loop'):
+        loop = getattr(runner, f'_{name}', None)
+        loader = getattr(loop, 'dataloader', None)
+        if isinstance(loader, torch.utils.data.DataLoader):
+            yield loader
+
+
 @HOOKS.register_module()
 class RandomStateHook(Hook):
     """Add ``custom_hooks=[dict(type='mmstm.RandomStateHook')]`` to a config
-    to make ``--resume`` bit-exact (on CPU; cuDNN may still differ on GPU).
-
-    Only rank 0 writes checkpoints, so only single-process runs can be
-    continued exactly; distributed runs keep mmengine's re-seeding.
+    (the mmstm bases do) to make ``--resume`` from an epoch or iteration
+    checkpoint bit-exact, with the samplers of
+    :mod:`mmstm.datasets.reproducible` (on CPU; cuDNN may still differ on
+    GPU). Every process's generators are saved: a distributed run resumes
+    exactly with the same number of processes, and re-seeds otherwise.
     """
 
     priority = 'VERY_LOW'
 
+    def before_train(self, runner):
+        for i, loader in enumerate(loaders(runner)):
+            loader.generator = torch.Generator().manual_seed(i)
+
     def before_save_checkpoint(self, runner, checkpoint):
-        checkpoint[KEY] = dict(world_size=runner.world_size,
-                               state=capture_rng_state())
+        # every rank takes part; rank 0 writes the file
+        states = all_gather_object(capture_rng_state())
+        checkpoint[KEY] = dict(world_size=runner.world_size, states=states)
 
     def after_load_checkpoint(self, runner, checkpoint):
         saved = checkpoint.get(KEY)
         # Only a resume continues the saved run; load_from starts a new one.
         if not runner._resume or saved is None:
             return
-        if saved['world_size'] != 1 or runner.world_size != 1:
-            runner.logger.info('Random states are restored for '
-                               'single-process runs only; re-seeding.')
+        if saved['world_size'] != runner.world_size:
+            runner.logger.info(
+                f'The checkpoint holds the random states of '
+                f'{saved["world_size"]} processes, this run has '
+                f'{runner.world_size}: re-seeding instead of restoring.')
             return
-        restore_rng_state(saved['state'])
+        # checkpoints of mmstm < 0.3 hold one process's state
+        states = saved['states'] if 'states' in saved else [saved['state']]
+        restore_rng_state(states[get_rank()])

@@ -32,6 +32,12 @@ model = dict(
                       prefix='backbone.')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 
+# exact --resume: random states in every checkpoint, augmentation seeded
+# per sample (the order and aspect-ratio batching stay mmdet's)
+custom_hooks = [dict(type='mmstm.RandomStateHook')]
+train_dataloader = dict(
+    sampler=dict(type='mmstm.ReproducibleSampler', shuffle=True))
+
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

@@ -40,7 +40,12 @@ model = dict(
     decode_head=dict(in_channels=[96, 192, 384, 768], num_classes=150),
     auxiliary_head=dict(in_channels=384, num_classes=150))
 
-train_dataloader = dict(batch_size=2)
+# exact --resume: random states in every checkpoint, augmentation seeded
+# per sample (mmengine replays the stream up to the resumed iteration)
+custom_hooks = [dict(type='mmstm.RandomStateHook')]
+train_dataloader = dict(
+    batch_size=2,
+    sampler=dict(type='mmstm.ReproducibleInfiniteSampler', shuffle=True))
 
 optim_wrapper = dict(
     _delete_=True,

@@ -30,7 +30,8 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # augmentation seeded per sample: --resume is bit-exact with workers
+    sampler=dict(type='mmstm.ReproducibleSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

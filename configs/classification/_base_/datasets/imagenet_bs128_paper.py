@@ -5,6 +5,9 @@
 # colour jitter whenever RandAugment is on, so the models never saw it.
 _base_ = 'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py'
 
-train_dataloader = dict(batch_size=128, persistent_workers=True)
+# augmentation seeded per sample: --resume is bit-exact with workers
+train_dataloader = dict(
+    batch_size=128, persistent_workers=True,
+    sampler=dict(type='mmstm.ReproducibleSampler', shuffle=True))
 val_dataloader = dict(batch_size=128, persistent_workers=True)
 test_dataloader = val_dataloader
