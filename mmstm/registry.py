@@ -10,6 +10,7 @@ from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
@@ -29,6 +30,11 @@ def build_mmstm_module(cfg, default_args=None):
     cfg.setdefault('_scope_', 'mmstm')
     return MODELS.build(cfg, default_args=default_args)
 
+
+# The CPU distributed wrapper (``type='mmstm.<Name>'``).
+MODEL_WRAPPERS = Registry(
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='mmstm',
+    locations=['mmstm.engine'])
 
 # Hooks mmstm adds to mmengine runners (``type='mmstm.<Name>'``).
 HOOKS = Registry(

@@ -26,4 +26,4 @@ srun -p "$PARTITION" --job-name="$JOB_NAME" \
   --gres=gpu:"$GPUS_PER_NODE" --ntasks="$GPUS" \
   --ntasks-per-node="$GPUS_PER_NODE" --cpus-per-task="$CPUS_PER_TASK" \
   --kill-on-bad-exit=1 "${SRUN_EXTRA[@]}" \
-  python -u tools/train.py "$CONFIG" "${WORK_DIR_ARGS[@]}" --launcher slurm "$@"
+  "${PYTHON:-python}" -u tools/train.py "$CONFIG" "${WORK_DIR_ARGS[@]}" --launcher slurm "$@"

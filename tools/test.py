@@ -9,7 +9,7 @@ from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
-from mmstm.engine import load_for_evaluation
+from mmstm.engine import load_for_evaluation, use_gloo_without_cuda
 
 
 def parse_args():
@@ -57,7 +57,7 @@ def main():
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    runner = Runner.from_cfg(cfg)
+    runner = Runner.from_cfg(use_gloo_without_cuda(cfg))
     load_for_evaluation(runner.model, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

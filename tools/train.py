@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
-from mmstm.engine import use_fp32_without_cuda
+from mmstm.engine import use_fp32_without_cuda, use_gloo_without_cuda
 
 
 def parse_args():
@@ -69,7 +69,7 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, args.resume
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    return use_fp32_without_cuda(cfg)
+    return use_gloo_without_cuda(use_fp32_without_cuda(cfg))
 
 
 def main():

@@ -1,7 +1,10 @@
 from .amp_fallback import use_fp32_without_cuda
+from .cpu_distributed import CPUDistributedDataParallel, use_gloo_without_cuda
 from .random_state_hook import RandomStateHook
 from .safe_checkpoint import load_weights_only, register_safe_checkpoint_loading
 from .strict_loading import load_for_evaluation
 
-__all__ = ['RandomStateHook', 'load_for_evaluation', 'load_weights_only',
-           'register_safe_checkpoint_loading', 'use_fp32_without_cuda']
+__all__ = ['CPUDistributedDataParallel', 'RandomStateHook',
+           'load_for_evaluation', 'load_weights_only',
+           'register_safe_checkpoint_loading', 'use_fp32_without_cuda',
+           'use_gloo_without_cuda']

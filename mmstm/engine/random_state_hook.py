@@ -14,7 +14,7 @@ import random
 import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_rank
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 
 from mmstm.registry import HOOKS
 
@@ -54,6 +54,21 @@ def loaders(runner):
             yield loader
 
 
+def checkpoint_due(runner, by_epoch):
+    """Whether the runner's CheckpointHook saves at the end of this epoch
+    (``by_epoch``) or iteration, by its own rules."""
+    for hook in runner.hooks:
+        if isinstance(hook, CheckpointHook) and hook.by_epoch == by_epoch:
+            if by_epoch:
+                return hook.every_n_epochs(runner, hook.interval,
+                                           hook.save_begin) or (
+                    hook.save_last and hook.is_last_train_epoch(runner))
+            return hook.every_n_train_iters(runner, hook.interval,
+                                            hook.save_begin) or (
+                hook.save_last and hook.is_last_train_iter(runner))
+    return False
+
+
 @HOOKS.register_module()
 class RandomStateHook(Hook):
     """Add ``custom_hooks=[dict(type='mmstm.RandomStateHook')]`` to a config
@@ -64,15 +79,36 @@ class RandomStateHook(Hook):
     exactly with the same number of processes, and re-seeds otherwise.
     """
 
-    priority = 'VERY_LOW'
+    # before CheckpointHook (VERY_LOW): only rank 0 saves, so the states of
+    # all ranks are gathered while every rank still takes part
+    priority = 'LOW'
+
+    def __init__(self):
+        self._gathered = None  # (iteration, states of every rank)
 
     def before_train(self, runner):
         for i, loader in enumerate(loaders(runner)):
             loader.generator = torch.Generator().manual_seed(i)
 
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if runner.world_size > 1 and checkpoint_due(runner, by_epoch=False):
+            self._gather(runner)
+
+    def after_train_epoch(self, runner):
+        if runner.world_size > 1 and checkpoint_due(runner, by_epoch=True):
+            self._gather(runner)
+
+    def _gather(self, runner):
+        self._gathered = (runner.iter, all_gather_object(capture_rng_state()))
+
     def before_save_checkpoint(self, runner, checkpoint):
-        # every rank takes part; rank 0 writes the file
-        states = all_gather_object(capture_rng_state())
+        if runner.world_size == 1:
+            states = [capture_rng_state()]
+        elif self._gathered and self._gathered[0] == runner.iter:
+            states = self._gathered[1]
+        else:  # e.g. a best checkpoint after validation
+            return
         checkpoint[KEY] = dict(world_size=runner.world_size, states=states)
 
     def after_load_checkpoint(self, runner, checkpoint):
