@@ -12,6 +12,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -43,6 +44,10 @@ HOOKS = Registry(
 # The robustness benchmarks' datasets and metrics (``type='mmstm.<Name>'``).
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='mmstm',
+    locations=['mmstm.datasets'])
+# Data transforms (``type='mmstm.<Name>'`` in any pipeline).
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='mmstm',
     locations=['mmstm.datasets'])
 # Samplers of reproducible augmentation (``type='mmstm.<Name>'``).
 DATA_SAMPLERS = Registry(

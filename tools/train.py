@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
+from mmstm.datasets import skip_unreadable_images
 from mmstm.engine import use_fp32_without_cuda, use_gloo_without_cuda
 
 
@@ -69,12 +70,42 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, args.resume
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    return use_gloo_without_cuda(use_fp32_without_cuda(cfg))
+    cfg = skip_unreadable_images(use_fp32_without_cuda(cfg))
+    return use_gloo_without_cuda(cfg)
+
+
+def check_schedule(cfg):
+    """Stop with the setting to change when a scheduler would start after
+    training ends (e.g. ``--cfg-options train_cfg.max_epochs=2`` on a
+    schedule whose warm-up lasts 2 epochs), instead of mmengine's "end
+    should be larger than begin"."""
+    train_cfg = cfg.get('train_cfg') or {}
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+    by_epoch = 'max_epochs' in train_cfg
+    length = train_cfg.get('max_epochs' if by_epoch else 'max_iters')
+    if length is None:
+        return
+    unit = 'epoch' if by_epoch else 'iteration'
+    for i, scheduler in enumerate(schedulers):
+        if scheduler.get('by_epoch', True) != by_epoch:
+            continue  # e.g. a per-iteration warm-up in an epoch-based run
+        begin = scheduler.get('begin', 0)
+        if begin >= length:
+            raise ValueError(
+                f'param_scheduler[{i}] ({scheduler.get("type")}) begins at '
+                f'{unit} {begin}, but training stops after {length} '
+                f'{unit}s (train_cfg.max_{unit}s). Shorten the schedule to '
+                f'fit, e.g. --cfg-options param_scheduler.{i}.begin=B'
+                + (f' param_scheduler.{i - 1}.end=B' if i else '')
+                + f' with B < {length}, or train longer.')
 
 
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_schedule(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

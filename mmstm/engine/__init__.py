@@ -1,10 +1,13 @@
 from .amp_fallback import use_fp32_without_cuda
+from .atomic_save import register_atomic_checkpoint_saving
 from .cpu_distributed import CPUDistributedDataParallel, use_gloo_without_cuda
 from .random_state_hook import RandomStateHook
-from .safe_checkpoint import load_weights_only, register_safe_checkpoint_loading
+from .safe_checkpoint import (CorruptCheckpointError, load_weights_only,
+                              register_safe_checkpoint_loading)
 from .strict_loading import load_for_evaluation
 
-__all__ = ['CPUDistributedDataParallel', 'RandomStateHook',
+__all__ = ['CPUDistributedDataParallel', 'CorruptCheckpointError',
+           'RandomStateHook', 'register_atomic_checkpoint_saving',
            'load_for_evaluation', 'load_weights_only',
            'register_safe_checkpoint_loading', 'use_fp32_without_cuda',
            'use_gloo_without_cuda']

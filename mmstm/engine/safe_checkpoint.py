@@ -59,12 +59,39 @@ def safe_globals():
     ]
 
 
+# what torch says of a file cut short or not a checkpoint at all
+_CORRUPT_SIGNS = ('PytorchStreamReader failed', 'invalid load key',
+                  'pickle data was truncated', 'Ran out of input')
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file that is truncated or not a checkpoint."""
+
+
+def _corrupt_checkpoint(filename, error):
+    size = osp.getsize(filename) if isinstance(filename, str) and \
+        osp.isfile(filename) else None
+    return CorruptCheckpointError(
+        f'{filename} is truncated or corrupt'
+        + (f' ({size} bytes)' if size is not None else '')
+        + ': it cannot be read as a checkpoint. A run killed while saving, '
+        'an interrupted download or copy leaves such a file. Delete it and '
+        'resume from an earlier checkpoint (--resume path/to/epoch_N.pth), '
+        f'or fetch the file again.\nDetails: {type(error).__name__}: '
+        f'{error}')
+
+
 def load_weights_only(filename, map_location=None):
-    """``torch.load(weights_only=True)`` with an error that says what to do."""
+    """``torch.load(weights_only=True)`` with errors that say what to do: a
+    truncated or corrupt file, or one that holds more than weights."""
     try:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
     except Exception as error:
+        # (a bare OSError: torch's zip reader on some truncations)
+        if isinstance(error, EOFError) or type(error) is OSError or any(
+                sign in str(error) for sign in _CORRUPT_SIGNS):
+            raise _corrupt_checkpoint(filename, error) from error
         if 'Weights only load failed' not in str(error):
             raise
         raise RuntimeError(

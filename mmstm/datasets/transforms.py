@@ -1,0 +1,52 @@
+"""Loading that skips unreadable training images instead of stopping."""
+import logging
+
+from mmcv.transforms import LoadImageFromFile
+from mmengine.logging import print_log
+
+from mmstm.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class LoadImageOrSkip(LoadImageFromFile):
+    """``LoadImageFromFile`` (same arguments) that, for an image it cannot
+    read, logs a warning with the file and the number skipped so far by this
+    process, and returns None: the dataset then fetches another sample.
+
+    Opt-in for training with ``skip_unreadable_images = True`` in a config
+    (``tools/train.py`` swaps it in); by default an unreadable image stops
+    the run with its path. Find them all before training with
+    ``tools/misc/verify_dataset.py``.
+    """
+
+    skipped = 0  # per process (each dataloader worker counts its own)
+
+    def transform(self, results):
+        try:
+            return super().transform(results)
+        except Exception as error:  # mmcv raises or asserts, per back end
+            LoadImageOrSkip.skipped += 1
+            print_log(f'skipped unreadable image {results.get("img_path")} '
+                      f'({type(error).__name__}: {error}); '
+                      f'{LoadImageOrSkip.skipped} skipped by this process',
+                      logger='current', level=logging.WARNING)
+            return None
+
+
+def skip_unreadable_images(cfg):
+    """With ``cfg.skip_unreadable_images``, swap ``LoadImageFromFile`` for
+    :class:`LoadImageOrSkip` in the training pipeline. Returns ``cfg``."""
+    if not cfg.get('skip_unreadable_images', False):
+        return cfg
+    dataset = cfg.train_dataloader.dataset
+    while 'pipeline' not in dataset and 'dataset' in dataset:
+        dataset = dataset.dataset  # e.g. RepeatDataset
+    swapped = 0
+    for transform in dataset.get('pipeline', []):
+        if transform['type'] in ('LoadImageFromFile', 'mmcv.LoadImageFromFile'):
+            transform['type'] = 'mmstm.LoadImageOrSkip'
+            swapped += 1
+    if not swapped:
+        raise KeyError('skip_unreadable_images: the training pipeline has no '
+                       'LoadImageFromFile to replace')
+    return cfg
