@@ -13,7 +13,7 @@ WORK_DIR=${WORK_DIR:-work_dirs/demo_convnext-micro}
 echo "[demo] generating the demo classification set in data/demo/imagenet"
 "$PY" tools/dataset_converters/make_demo_data.py --tasks classification --out data/demo
 
-echo "[demo] training $CONFIG (about 6 minutes on 2 CPU cores)"
+echo "[demo] training $CONFIG (about 8 minutes on 2 CPU cores)"
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "$@"
 
 CHECKPOINT=$(cat "$WORK_DIR/last_checkpoint")

@@ -10,7 +10,7 @@
 _base_ = [
     './imagenet_recipe.py',
     './datasets/demo-shapes_bs64.py',
-    './schedules/demo_adamw_40e.py',
+    './schedules/demo_adamw.py',
 ]
 
 model = dict(head=dict(num_classes=6, topk=(1, )),
