@@ -18,7 +18,7 @@ only the layout differs (1x1 conv vs linear, layer-scale broadcasting shape).
 """
 import re
 
-from mmstm.registry import MODELS
+from .stms import mixer_class
 
 DEFAULT_BLOCK_KEYS = {
     'gamma_1': 'gamma1',
@@ -51,24 +51,17 @@ BLOCK_KEY = re.compile(r'^stages\.(\d)\.(\d+)\.(.+)$')
 DETECTOR_BACKBONE = 'backbone.'
 
 
-def _mixer(stm_type):
-    mixer = MODELS.get(stm_type)
-    if mixer is None:
-        raise KeyError(f'unknown mixer type {stm_type!r}')
-    return mixer
-
-
 def block_key_map(stm_type):
     """Official -> mmstm block-level prefixes for the mixer ``stm_type``."""
     return dict(DEFAULT_BLOCK_KEYS,
-                **getattr(_mixer(stm_type), 'OFFICIAL_BLOCK_KEYS', {}))
+                **getattr(mixer_class(stm_type), 'OFFICIAL_BLOCK_KEYS', {}))
 
 
 def is_rebuilt_buffer(key, stm_type):
     """Whether ``key`` is an official buffer the mixer rebuilds itself."""
     match = BLOCK_KEY.match(_backbone_key(key))
     return bool(match) and match.group(3) in getattr(
-        _mixer(stm_type), 'OFFICIAL_IGNORED_KEYS', ())
+        mixer_class(stm_type), 'OFFICIAL_IGNORED_KEYS', ())
 
 
 def _backbone_key(key):

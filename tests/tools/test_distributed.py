@@ -46,20 +46,19 @@ def write_config(path, data_root, batch_size, max_epochs, drop_path=0.0):
     return str(path)
 
 
-def run(*command):
-    result = subprocess.run(command, cwd=REPO_ROOT, env=ENV, text=True,
+def run(*command, port=None):
+    """Run ``command`` in the repository; ``port``: torchrun's master port
+    (one per launch, so launches never wait on each other's)."""
+    env = dict(ENV, PORT=str(port)) if port else ENV
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, text=True,
                             capture_output=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
 
-def subprocess_train(config, work_dir, port, *args):
-    env = dict(ENV, PORT=str(port))
-    result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir',
-         str(work_dir), *args], cwd=REPO_ROOT, env=env, text=True,
-        capture_output=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
+def dist_train(config, work_dir, port, *args):
+    return run('bash', 'tools/dist_train.sh', config, '2', '--work-dir',
+               str(work_dir), *args, port=port)
 
 
 def weights(work_dir, name):
@@ -71,7 +70,7 @@ def two_process_run(demo_classification, tmp_path_factory):
     """3 epochs over 2 processes of batch 4, uninterrupted."""
     root = tmp_path_factory.mktemp('dist')
     config = write_config(root / 'dist.py', demo_classification, 4, 3)
-    subprocess_train(config, root / 'run', 29611)
+    dist_train(config, root / 'run', 29611)
     return root, config
 
 
@@ -117,11 +116,11 @@ def test_two_process_run_resumes_exactly(two_process_run,
     root, _ = two_process_run
     long_config = write_config(root / 'long.py', demo_classification, 4, 3,
                                drop_path=0.3)
-    subprocess_train(long_config, root / 'uninterrupted', 29615)
+    dist_train(long_config, root / 'uninterrupted', 29615)
     config = write_config(root / 'short.py', demo_classification, 4, 2,
                           drop_path=0.3)
-    subprocess_train(config, root / 'resumed', 29612)
-    subprocess_train(long_config, root / 'resumed', 29613, '--resume')
+    dist_train(config, root / 'resumed', 29612)
+    dist_train(long_config, root / 'resumed', 29613, '--resume')
     expected = load_weights_only(str(root / 'uninterrupted' / 'epoch_3.pth'))
     got = load_weights_only(str(root / 'resumed' / 'epoch_3.pth'))
     for key, value in expected['state_dict'].items():
@@ -133,14 +132,10 @@ def test_dist_test_gives_the_single_process_metric(two_process_run):
     checkpoint = str(root / 'run' / 'epoch_3.pth')
     single = run(sys.executable, 'tools/test.py', config, checkpoint,
                  '--work-dir', str(root / 'test1')).strip().splitlines()[-1]
-    env = dict(ENV, PORT='29614')
-    result = subprocess.run(
-        ['bash', 'tools/dist_test.sh', config, checkpoint, '2',
-         '--work-dir', str(root / 'test2')], cwd=REPO_ROOT, env=env,
-        text=True, capture_output=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
+    distributed = run('bash', 'tools/dist_test.sh', config, checkpoint, '2',
+                      '--work-dir', str(root / 'test2'), port=29614)
     assert single.startswith("{'accuracy/top1'")
-    assert single in result.stdout
+    assert single in distributed
 
 
 def test_slurm_train_asks_srun_for_one_task_per_gpu(tmp_path):

@@ -13,7 +13,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmstm.registry import MODELS
 from ..blocks import BLOCKS
 from ..position import AbsolutePositionEmbedding
-from ..stms import BaseSTM
+from ..stms import BaseSTM, mixer_class
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
 
@@ -57,13 +57,14 @@ class Stage(nn.Module):
             return block(*inputs)
 
         x = self.downsample(x)
-        blocks = list(self.blocks)
-        if self.pos_embed_in_branch and blocks:
-            x = run(blocks.pop(0), x, self.pos_embed(x))
-        else:
-            x = self.pos_embed(x)
-        for block in blocks:
-            x = run(block, x)
+        embedded = self.pos_embed(x)
+        if not self.pos_embed_in_branch:
+            x = embedded
+        for j, block in enumerate(self.blocks):
+            if j == 0 and self.pos_embed_in_branch:
+                x = run(block, x, embedded)
+            else:
+                x = run(block, x)
         x = self.norm(x)
         return x, self.out_norm(x)
 
@@ -71,10 +72,8 @@ class Stage(nn.Module):
 def downstream_stm_cfg(cfg):
     """``cfg`` with the options the paper's downstream code runs its mixer
     with (the mixer class's ``DOWNSTREAM_OPTIONS``) as defaults."""
-    mixer = MODELS.get(cfg['type'])
-    if mixer is None:
-        raise KeyError(f'unknown mixer type {cfg["type"]!r}')
-    return dict(getattr(mixer, 'DOWNSTREAM_OPTIONS', {}), **cfg)
+    options = getattr(mixer_class(cfg['type']), 'DOWNSTREAM_OPTIONS', {})
+    return dict(options, **cfg)
 
 
 @MODELS.register_module()
@@ -149,7 +148,6 @@ class UnifiedBackbone(BaseModule):
         if downstream:
             arch['stm'] = [downstream_stm_cfg(c) for c in arch['stm']]
         self.arch = arch
-        self.downstream = downstream
         self.out_indices = self._check_out_indices(out_indices)
         if not -1 <= frozen_stages <= NUM_STAGES:
             raise ValueError(f'frozen_stages must be in [-1, {NUM_STAGES}], '

@@ -8,6 +8,8 @@ size: whatever depends on the spatial size is derived from the input.
 import torch
 from mmengine.model import BaseModule
 
+from mmstm.registry import MODELS
+
 # How windowed mixers treat the padding that brings a map to a multiple of
 # their window: 'masked' keys are left out of the softmax (a token sees only
 # real tokens); 'zeros' are attended like any token, as the paper's detection
@@ -50,3 +52,12 @@ class BaseSTM(BaseModule):
             raise ValueError(
                 f'{type(self).__name__} expects a channels-last tensor '
                 f'(B, H, W, {self.embed_dims}), got shape {tuple(x.shape)}')
+
+
+def mixer_class(stm_type):
+    """The registered mixer class of ``stm_type`` (e.g. ``'DCNv3'``), for its
+    class-level facts (official key names, downstream options)."""
+    mixer = MODELS.get(stm_type)
+    if mixer is None:
+        raise KeyError(f'unknown mixer type {stm_type!r}')
+    return mixer
