@@ -32,7 +32,8 @@ def write_config(path, data_root, batch_size, max_epochs, drop_path=0.0):
     cfg.model.neck.update(in_channels=arch['dims'][-1],
                           norm_cfg=dict(type='GN', num_groups=1))
     cfg.model.head.in_channels = int(arch['dims'][-1] * 1.5)
-    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
         loader.update(batch_size=batch_size, num_workers=0,
                       persistent_workers=False)
         loader.dataset.update(data_root=data_root,
