@@ -1,4 +1,3 @@
-import os
 import os.path as osp
 
 import pytest
@@ -9,15 +8,14 @@ from mmstm.demo_data import (write_classification, write_detection,
                              write_segmentation)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# The team's read-only data (reference outputs, real images) beside the clone.
-SHARED_DIR = os.environ.get('MMSTM_SHARED_DIR',
-                            osp.join(REPO_ROOT, '..', 'shared'))
+# Reference outputs of the official implementation and real images, shipped
+# with the tests (tests/data/README.md says how they were produced).
+DATA_DIR = osp.join(REPO_ROOT, 'tests', 'data')
 
 
-def shared_file(relative):
-    path = osp.join(SHARED_DIR, relative)
-    if not osp.exists(path):
-        pytest.skip(f'{path} is not available (set MMSTM_SHARED_DIR)')
+def data_file(relative):
+    path = osp.join(DATA_DIR, relative)
+    assert osp.exists(path), f'{path} is missing from the checkout'
     return path
 
 # A custom arch small enough for CPU tests in seconds.

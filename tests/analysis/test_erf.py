@@ -10,7 +10,7 @@ from mmstm.analysis.erf import (accumulate_erf, area_ratios, erf_view,
                                 high_contribution_area)
 from mmstm.analysis.images import load_rgb
 from mmstm.analysis.plots import plot_erf
-from tests.conftest import shared_file, tiny_classifier_config
+from tests.conftest import data_file, tiny_classifier_config
 
 
 def positive_conv(kernel_size):
@@ -54,8 +54,8 @@ def test_area_of_a_uniform_map_grows_with_the_threshold():
 def test_fields_grow_through_the_stages_of_a_backbone(tmp_path):
     torch.manual_seed(0)
     classifier = load_classifier(tiny_classifier_config(tmp_path))
-    image = erf_view(load_rgb(shared_file(
-        'data/imagenet-val-mini/val/ILSVRC2012_val_00000118.JPEG')), 224)
+    image = erf_view(load_rgb(data_file(
+        'imagenet-val-mini/val/ILSVRC2012_val_00000118.JPEG')), 224)
     maps = accumulate_erf(classifier.stage_outputs, [image])
     assert maps.shape == (4, 224, 224)
     extents = [np.count_nonzero(m) for m in maps]

@@ -8,13 +8,13 @@ from mmstm.analysis.images import (crop_at, list_images, load_samples,
                                    resize_shorter, standard_view)
 from mmstm.analysis.invariance import evaluate_invariance, rotate, views
 from mmstm.analysis.plots import plot_invariance
-from tests.conftest import shared_file, tiny_classifier_config
+from tests.conftest import data_file, tiny_classifier_config
 
 
 @pytest.fixture(scope='module')
 def samples():
-    listed = list_images(shared_file('data/imagenet-val-mini/val'),
-                         shared_file('data/imagenet-val-mini/val.txt'))
+    listed = list_images(data_file('imagenet-val-mini/val'),
+                         data_file('imagenet-val-mini/val.txt'))
     return load_samples(listed[3:6])  # one of them grayscale
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from mmstm.analysis.report import ModelSpec
-from tests.conftest import REPO_ROOT, shared_file, tiny_classifier_config
+from tests.conftest import REPO_ROOT, data_file, tiny_classifier_config
 
 
 def test_model_specs_parse():
@@ -42,8 +42,8 @@ def test_compare_writes_the_report_with_every_analysis(tmp_path):
               for family in ('convnext', 'swin')]
     out = tmp_path / 'report'
     run('tools/analysis/compare.py', *models,
-        '--images', shared_file('data/imagenet-val-mini/val'),
-        '--ann-file', shared_file('data/imagenet-val-mini/val.txt'),
+        '--images', data_file('imagenet-val-mini/val'),
+        '--ann-file', data_file('imagenet-val-mini/val.txt'),
         '--max-images', '2', '--epsilons', '1', '--out', str(out))
     report = (out / 'report.md').read_text()
     for name in ('erf_convnext.png', 'erf_swin.png', 'invariance.png',
@@ -65,12 +65,12 @@ def test_single_analysis_tool_and_missing_labels(tmp_path):
     model = tiny_classifier_config(tmp_path)
     out = tmp_path / 'erf'
     run('tools/analysis/erf.py', model, '--images',
-        shared_file('data/imagenet-val-mini/val'), '--max-images', '1',
+        data_file('imagenet-val-mini/val'), '--max-images', '1',
         '--out', str(out))
     assert '## Effective receptive field' in (out / 'report.md').read_text()
     result = subprocess.run(
         [sys.executable, 'tools/analysis/adversarial.py', model, '--images',
-         shared_file('data/imagenet-val-mini/val'), '--max-images', '1',
+         data_file('imagenet-val-mini/val'), '--max-images', '1',
          '--out', str(tmp_path / 'adv')],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode != 0
@@ -78,8 +78,8 @@ def test_single_analysis_tool_and_missing_labels(tmp_path):
     # ImageNet labels for a 6-class model
     result = subprocess.run(
         [sys.executable, 'tools/analysis/adversarial.py', model, '--images',
-         shared_file('data/imagenet-val-mini/val'), '--ann-file',
-         shared_file('data/imagenet-val-mini/val.txt'), '--out',
+         data_file('imagenet-val-mini/val'), '--ann-file',
+         data_file('imagenet-val-mini/val.txt'), '--out',
          str(tmp_path / 'adv')],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode != 0

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
-from tests.conftest import REPO_ROOT, shared_file
+from tests.conftest import REPO_ROOT, data_file
 
 IN1K_CONFIGS = sorted(glob.glob(
     osp.join(REPO_ROOT, 'configs/classification/*/*_in1k.py')))
@@ -43,7 +43,7 @@ def test_config_builds_the_released_model(config):
     assert osp.basename(osp.dirname(config)) == family
     assert cfg.model.backbone.drop_path_rate == \
         DROP_PATH[family][SCALES.index(scale)]
-    with open(shared_file('reference/official_state_dict_manifest.json')) as f:
+    with open(data_file('reference/official_state_dict_manifest.json')) as f:
         expected = json.load(f)[arch]['params']
     model = build(cfg)
     assert sum(p.numel() for p in model.parameters()) == expected

@@ -15,7 +15,7 @@ from mmstm.models.backbones.archs import resolve_arch
 from mmstm.models.official_checkpoint import (block_key_map, convert_key,
                                               convert_detector_key,
                                               is_rebuilt_buffer)
-from tests.conftest import REPO_ROOT, shared_file
+from tests.conftest import REPO_ROOT, data_file
 
 FAMILIES = sorted({name.split('-')[0] for name in ARCHS})
 # substrings of the official Mask R-CNN config's custom keys (decay 0)
@@ -57,7 +57,7 @@ def build(config):
 
 
 def manifest(relative, arch):
-    with open(shared_file(relative)) as f:
+    with open(data_file(relative)) as f:
         entry = json.load(f)[arch]
     return entry.get('state_dict', entry)  # the classifiers' has 'params' too
 

@@ -13,7 +13,7 @@ from mmstm.models.official_checkpoint import (block_key_map, convert_key,
                                               is_rebuilt_buffer,
                                               load_official_backbone,
                                               load_official_weights)
-from tests.conftest import REPO_ROOT, shared_file
+from tests.conftest import REPO_ROOT, data_file
 
 # mixer family ('swin', ...) -> its mixer type, from the arch table
 STM_TYPES = {name.split('-')[0]: resolve_arch(name)['stm'][0]['type']
@@ -36,7 +36,7 @@ def classifier(arch, num_classes):
 
 @pytest.mark.parametrize('stm', sorted(STM_TYPES))
 def test_reference_outputs_are_reproduced(stm):
-    ref = load_weights_only(shared_file(f'reference/official_small_{stm}.pth'))
+    ref = load_weights_only(data_file(f'reference/official_small_{stm}.pth'))
     micro = resolve_arch(f'{stm}-micro')
     heads = ref['arch']['block_kwargs'].get('num_heads')
     options = [dict(o, num_heads=heads[i]) if heads else o
@@ -56,7 +56,7 @@ def test_reference_outputs_are_reproduced(stm):
 @pytest.mark.parametrize('arch', [a for a in sorted(ARCHS)
                                   if a.split('-')[0] in STM_TYPES])
 def test_every_released_key_maps_onto_the_model(arch):
-    with open(shared_file('reference/official_state_dict_manifest.json')) as f:
+    with open(data_file('reference/official_state_dict_manifest.json')) as f:
         manifest = json.load(f)[arch]['state_dict']
     target = classifier(arch, 1000).state_dict()
     stm_type = STM_TYPES[arch.split('-')[0]]
@@ -70,7 +70,7 @@ def test_every_released_key_maps_onto_the_model(arch):
 
 
 def test_a_mismatching_checkpoint_is_refused_whole():
-    ref = load_weights_only(shared_file('reference/official_small_convnext.pth'))
+    ref = load_weights_only(data_file('reference/official_small_convnext.pth'))
     model = classifier('convnext-micro', 10)  # dims differ from the file's
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with pytest.raises((KeyError, ValueError), match='arch|match'):
@@ -83,7 +83,7 @@ def downstream_reference(stm):
     """The official detection backbone of ``stm`` (random weights, 96x128
     input) and the mmstm downstream backbone of the same arch."""
     from mmstm.models.backbones import UnifiedBackbone
-    path = shared_file(f'reference/detection/official_det_backbone_small_{stm}.pth')
+    path = data_file(f'reference/detection/official_det_backbone_small_{stm}.pth')
     # the file carries the official arch's ConfigDict: trusted team data
     ref = torch.load(path, map_location='cpu', weights_only=False)
     micro = resolve_arch(f'{stm}-micro')
@@ -140,7 +140,7 @@ def detection_backbone(config):
 @pytest.mark.parametrize('arch', [a for a in sorted(ARCHS)
                                   if a.split('-')[0] in STM_TYPES])
 def test_every_released_detector_backbone_key_maps(arch):
-    with open(shared_file('reference/detection/official_det_manifest.json')) as f:
+    with open(data_file('reference/detection/official_det_manifest.json')) as f:
         manifest = json.load(f)[arch]
     stm, _ = arch.split('-')
     config = (f'{REPO_ROOT}/configs/detection/{stm}/'

@@ -14,7 +14,7 @@ from mmengine.registry import DefaultScope
 
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones.archs import resolve_arch
-from tests.conftest import REPO_ROOT, STM_FAMILIES, shared_file
+from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file
 
 
 def reference_config(stm, ref, images_dir, ann_file):
@@ -55,11 +55,11 @@ def run(*args):
 @pytest.mark.parametrize('stm', STM_FAMILIES)
 def test_converted_checkpoint_through_tools_and_inferencer(stm, tmp_path):
     from mmpretrain.apis import ImageClassificationInferencer
-    ref_file = shared_file(f'reference/official_small_{stm}.pth')
+    ref_file = data_file(f'reference/official_small_{stm}.pth')
     ref = load_weights_only(ref_file)
-    images = shared_file('data/imagenet-val-mini/val')
+    images = data_file('imagenet-val-mini/val')
     num_classes = ref['arch']['num_classes']
-    with open(shared_file('data/imagenet-val-mini/val.txt')) as f:
+    with open(data_file('imagenet-val-mini/val.txt')) as f:
         files = [line.split()[0] for line in f if line.strip()]
     ann_file = tmp_path / 'val.txt'  # the reference model has 10 classes
     ann_file.write_text(''.join(f'{name} {i % num_classes}\n'

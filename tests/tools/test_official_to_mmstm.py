@@ -7,7 +7,7 @@ import torch
 
 from mmstm.engine import load_weights_only
 from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
-from tests.conftest import REPO_ROOT, shared_file
+from tests.conftest import REPO_ROOT, data_file
 
 
 def write_config(path, dims, num_classes):
@@ -31,7 +31,7 @@ def convert(config, src, dst):
 
 
 def test_converts_a_released_checkpoint(tmp_path):
-    src = shared_file('reference/official_small_convnext.pth')
+    src = data_file('reference/official_small_convnext.pth')
     official = load_weights_only(src)['state_dict']
     released = tmp_path / 'released.pth'
     torch.save({'model': official, 'epoch': 299}, released)
@@ -49,7 +49,7 @@ def test_converts_a_released_checkpoint(tmp_path):
 
 
 def test_a_wrong_config_writes_nothing(tmp_path):
-    src = shared_file('reference/official_small_convnext.pth')
+    src = data_file('reference/official_small_convnext.pth')
     config = write_config(tmp_path / 'cfg.py', [16, 32, 64, 96], 10)
     dst = tmp_path / 'converted.pth'
     result = convert(config, src, dst)
@@ -71,7 +71,7 @@ def released_mask_rcnn(tmp_path, arch):
     init_default_scope('mmdet')
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
-    with open(shared_file('reference/detection/official_det_manifest.json')) as f:
+    with open(data_file('reference/detection/official_det_manifest.json')) as f:
         backbone = json.load(f)[arch]
     generator = torch.Generator().manual_seed(0)
     state = {f'backbone.{k}': torch.randn(shape, generator=generator)

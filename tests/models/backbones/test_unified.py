@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
-from tests.conftest import STM_FAMILIES, TINY_ARCH, shared_file, tiny_arch
+from tests.conftest import STM_FAMILIES, TINY_ARCH, data_file, tiny_arch
 
 
 def tiny(**kwargs):
@@ -148,7 +148,7 @@ def test_parameter_counts_equal_the_official_models(arch):
         neck=dict(type='mmstm.ExpandPoolNeck', in_channels=dims),
         head=dict(type='LinearClsHead', num_classes=1000,
                   in_channels=int(dims * 1.5))))
-    with open(shared_file('reference/official_state_dict_manifest.json')) as f:
+    with open(data_file('reference/official_state_dict_manifest.json')) as f:
         expected = json.load(f)[arch]['params']
     assert sum(p.numel() for p in classifier.parameters()) == expected
 
