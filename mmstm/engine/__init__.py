@@ -1,6 +1,7 @@
 from .amp_fallback import use_fp32_without_cuda
 from .atomic_save import register_atomic_checkpoint_saving
 from .cpu_distributed import CPUDistributedDataParallel, use_gloo_without_cuda
+from .official_loading import register_official_checkpoint_conversion
 from .random_state_hook import RandomStateHook
 from .safe_checkpoint import (CorruptCheckpointError, load_weights_only,
                               register_safe_checkpoint_loading)
@@ -9,5 +10,6 @@ from .strict_loading import load_for_evaluation
 __all__ = ['CPUDistributedDataParallel', 'CorruptCheckpointError',
            'RandomStateHook', 'register_atomic_checkpoint_saving',
            'load_for_evaluation', 'load_weights_only',
+           'register_official_checkpoint_conversion',
            'register_safe_checkpoint_loading', 'use_fp32_without_cuda',
            'use_gloo_without_cuda']

@@ -61,7 +61,8 @@ def safe_globals():
 
 # what torch says of a file cut short or not a checkpoint at all
 _CORRUPT_SIGNS = ('PytorchStreamReader failed', 'invalid load key',
-                  'pickle data was truncated', 'Ran out of input')
+                  'pickle data was truncated', 'Ran out of input',
+                  'Unsupported operand')  # bytes that are no pickle at all
 
 
 class CorruptCheckpointError(RuntimeError):
@@ -110,19 +111,14 @@ def _load_from_local(filename, map_location=None):
     return load_weights_only(filename, map_location)
 
 
-def _load_from_http(filename, map_location=None, model_dir=None):
-    from torch.hub import load_state_dict_from_url
-    return load_state_dict_from_url(filename, model_dir=model_dir,
-                                    map_location=map_location,
-                                    weights_only=True)
-
-
 def register_safe_checkpoint_loading():
     """Allowlist mmengine's training state and route mmengine's local and
-    http(s) checkpoint loaders through ``weights_only=True``. Idempotent."""
+    http(s) checkpoint loaders through ``weights_only=True`` (downloads
+    through :mod:`.download`). Idempotent."""
     global _registered
     if _registered:
         return
+    from .download import load_from_http_cache
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals(safe_globals())
     else:
@@ -133,5 +129,5 @@ def register_safe_checkpoint_loading():
     CheckpointLoader.register_scheme(prefixes='', force=True)(
         _load_from_local)
     CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), force=True)(_load_from_http)
+        prefixes=('http://', 'https://'), force=True)(load_from_http_cache)
     _registered = True

@@ -14,10 +14,11 @@ def load_for_evaluation(model, checkpoint):
     loaded = _load_checkpoint(checkpoint, map_location='cpu')
     try:
         _load_checkpoint_to_model(target, loaded, strict=True)
-    except RuntimeError as error:
+    except (RuntimeError, KeyError, ValueError) as error:
+        # (a released official checkpoint is converted on the fly and
+        # fails with KeyError/ValueError when it is of another model)
         raise RuntimeError(
             f'{checkpoint} does not match the model of this config (wrong '
-            'config, or a released official checkpoint that needs '
-            f'tools/model_converters/official_to_mmstm.py first):\n{error}'
+            f'config, or a checkpoint of another model):\n{error}'
         ) from error
     return loaded.get('meta', {})

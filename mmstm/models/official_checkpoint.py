@@ -95,6 +95,35 @@ def convert_key(key, block_keys):
     return None
 
 
+def rename_official_keys(official, stm_type, convert=convert_key):
+    """``(renamed, unmapped)``: ``official`` under mmstm keys (values as
+    they are; the buffers the mixer rebuilds dropped) and the official keys
+    ``convert`` has no name for."""
+    block_keys = block_key_map(stm_type)
+    renamed, unmapped = {}, []
+    for key, value in official.items():
+        if is_rebuilt_buffer(key, stm_type):
+            continue
+        new_key = convert(key, block_keys)
+        if new_key is None:
+            unmapped.append(key)
+        else:
+            renamed[new_key] = value
+    return renamed, unmapped
+
+
+def fit_shape(key, value, target_shape):
+    """``value`` reshaped to ``target_shape`` where only the layout differs
+    (1x1 conv vs linear, layer-scale broadcasting shape)."""
+    if value.shape == target_shape:
+        return value
+    if value.numel() != target_shape.numel():
+        raise ValueError(
+            f'{key}: checkpoint shape {tuple(value.shape)} does not fit '
+            f'{tuple(target_shape)}; is the arch right?')
+    return value.reshape(target_shape)
+
+
 def convert_official_state_dict(official, target, stm_type,
                                 convert=convert_key):
     """Map ``official`` (a state dict in the official layout) onto the keys
@@ -107,23 +136,10 @@ def convert_official_state_dict(official, target, stm_type,
     shape that no reshape explains, so a mismatching checkpoint is never
     loaded half-way.
     """
-    block_keys = block_key_map(stm_type)
-    converted, unmapped = {}, []
-    for key, value in official.items():
-        if is_rebuilt_buffer(key, stm_type):
-            continue
-        new_key = convert(key, block_keys)
-        if new_key is None or new_key not in target:
-            unmapped.append(key if new_key is None else f'{key} -> {new_key}')
-            continue
-        shape = target[new_key].shape
-        if value.shape != shape:
-            if value.numel() != target[new_key].numel():
-                raise ValueError(
-                    f'{key}: checkpoint shape {tuple(value.shape)} does not '
-                    f'fit {new_key} {tuple(shape)}; is the arch right?')
-            value = value.reshape(shape)
-        converted[new_key] = value
+    renamed, unmapped = rename_official_keys(official, stm_type, convert)
+    unmapped += [f'-> {key}' for key in renamed if key not in target]
+    converted = {key: fit_shape(key, value, target[key].shape)
+                 for key, value in renamed.items() if key in target}
     missing = sorted(set(target) - set(converted))
     if unmapped or missing:
         raise KeyError(f'checkpoint does not match the model: unmapped '
@@ -157,17 +173,39 @@ def _stm_type(backbone):
     return stm_types.pop()
 
 
+def official_backbone_state(backbone, checkpoint):
+    """The backbone weights in ``checkpoint``, an official release of either
+    kind or a bare official backbone state dict, under the keys and shapes
+    of ``backbone`` (an mmstm ``UnifiedBackbone``); ``None`` when
+    ``checkpoint`` is not in an official layout. Completeness is left to the
+    caller (a downstream backbone drops a classifier's trunk norms)."""
+    kind, state = official_layout(checkpoint)
+    if kind is None:
+        return None
+    convert = convert_detector_key if kind == 'detector' else convert_key
+    renamed, unmapped = rename_official_keys(state, _stm_type(backbone),
+                                             convert)
+    if unmapped:
+        raise KeyError(f'official checkpoint keys without an mmstm '
+                       f'counterpart: {unmapped[:10]} ({len(unmapped)})')
+    own = backbone.state_dict()
+    weights = {}
+    for key, value in renamed.items():
+        if key.startswith(DETECTOR_BACKBONE):  # not the neck or heads
+            key = key[len(DETECTOR_BACKBONE):]
+            # other sizes (position tables) are resized by their modules
+            same_size = key in own and value.numel() == own[key].numel()
+            weights[key] = value.reshape(own[key].shape) if same_size \
+                else value
+    return weights
+
+
 def load_official_backbone(backbone, official):
     """Load ``official``, a bare official backbone state dict (classifier
     trunk or downstream backbone, e.g. the ``backbone.`` part of a Mask R-CNN
-    release without its prefix), strictly into ``backbone``, an mmstm
-    ``UnifiedBackbone``."""
-    prefixed = {DETECTOR_BACKBONE + k: v
-                for k, v in backbone.state_dict().items()}
-    converted = convert_official_state_dict(official, prefixed,
-                                            _stm_type(backbone))
-    backbone.load_state_dict(
-        {_backbone_key(k): v for k, v in converted.items()}, strict=True)
+    release without its prefix), strictly into ``backbone``."""
+    backbone.load_state_dict(official_backbone_state(backbone, official),
+                             strict=True)
 
 
 def load_official_weights(model, official):

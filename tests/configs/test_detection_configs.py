@@ -10,11 +10,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, imagenet_weights
 
 DETECTION_CONFIGS = sorted(glob.glob(
     osp.join(REPO_ROOT, 'configs/detection/[!_]*/mask-rcnn_*_coco.py')))
 DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
+
 
 
 def name(config):
@@ -39,7 +40,7 @@ def test_config_matches_its_backbone_and_schedule(config):
     assert backbone.out_indices == (0, 1, 2, 3)
     assert backbone.downstream is True  # the paper's detection backbone
     assert backbone.init_cfg == dict(
-        type='Pretrained', checkpoint=f'checkpoints/{arch}_in1k.pth',
+        type='Pretrained', checkpoint=imagenet_weights(arch),
         prefix='backbone.')
     assert cfg.model.neck.in_channels == ARCHS[arch]['dims']
     optimizer = cfg.optim_wrapper.optimizer

@@ -9,8 +9,10 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS
-from tests.conftest import REPO_ROOT, STM_FAMILIES
+from tests.conftest import (REPO_ROOT, STM_FAMILIES, data_file,
+                            reference_arch)
 
 DEMO = osp.join(REPO_ROOT, 'configs/detection/demo',
                 'mask-rcnn_convnext-micro_fpn_demo-shapes.py')
@@ -84,3 +86,26 @@ def test_det_inferencer_runs_a_checkpoint_and_draws(demo_detection,
     original = mmcv.imread(image)
     assert drawn.shape == original.shape
     assert not np.array_equal(drawn, original)
+
+
+def test_backbone_weights_from_an_official_url_train(demo_detection, tmp_path,
+                                                     loopback, hub_cache):
+    # the released ImageNet layout, fetched and converted at init
+    ref_file = data_file('reference/official_small_convnext.pth')
+    ref = load_weights_only(ref_file)
+    url = loopback.put(ref_file, 'unified_convnext_small-ref.pth')
+    cfg = on_fixture(Config.fromfile(DEMO), demo_detection, tmp_path,
+                     'convnext')
+    cfg.model.backbone.update(
+        arch=reference_arch('convnext', ref['arch']),
+        init_cfg=dict(type='Pretrained', checkpoint=url, prefix='backbone.'))
+    cfg.model.neck.in_channels = ref['arch']['dims']
+    cfg.train_cfg.max_epochs = 1
+    runner = Runner.from_cfg(cfg)
+    runner.model.init_weights()
+    stem = runner.model.backbone.stem.conv_norm1.conv.weight
+    assert torch.equal(stem,
+                       ref['state_dict']['downsample_layers.0.stem.0.weight'])
+    runner.train()
+    assert runner.iter == 3 and loopback.requests[
+        '/unified_convnext_small-ref.pth'] == 1

@@ -13,7 +13,7 @@ from mmstm.models.official_checkpoint import (block_key_map, convert_key,
                                               is_rebuilt_buffer,
                                               load_official_backbone,
                                               load_official_weights)
-from tests.conftest import REPO_ROOT, data_file
+from tests.conftest import REPO_ROOT, data_file, reference_arch
 
 # mixer family ('swin', ...) -> its mixer type, from the arch table
 STM_TYPES = {name.split('-')[0]: resolve_arch(name)['stm'][0]['type']
@@ -37,12 +37,7 @@ def classifier(arch, num_classes):
 @pytest.mark.parametrize('stm', sorted(STM_TYPES))
 def test_reference_outputs_are_reproduced(stm):
     ref = load_weights_only(data_file(f'reference/official_small_{stm}.pth'))
-    micro = resolve_arch(f'{stm}-micro')
-    heads = ref['arch']['block_kwargs'].get('num_heads')
-    options = [dict(o, num_heads=heads[i]) if heads else o
-               for i, o in enumerate(micro['stage_stm_options'])]
-    arch = dict(micro, dims=ref['arch']['dims'],
-                depths=ref['arch']['depths'], stage_stm_options=options)
+    arch = reference_arch(stm, ref['arch'])
     model = classifier(arch, ref['arch']['num_classes'])
     load_official_weights(model, ref['state_dict'])
     with torch.no_grad():
@@ -86,12 +81,7 @@ def downstream_reference(stm):
     path = data_file(f'reference/detection/official_det_backbone_small_{stm}.pth')
     # the file carries the official arch's ConfigDict: trusted team data
     ref = torch.load(path, map_location='cpu', weights_only=False)
-    micro = resolve_arch(f'{stm}-micro')
-    heads = ref['arch'].get('block_kwargs', {}).get('num_heads')
-    options = [dict(o, num_heads=heads[i]) if heads else o
-               for i, o in enumerate(micro['stage_stm_options'])]
-    arch = dict(micro, dims=ref['arch']['dims'],
-                depths=ref['arch']['depths'], stage_stm_options=options)
+    arch = reference_arch(stm, ref['arch'])
     return ref, arch, UnifiedBackbone(arch, downstream=True,
                                       out_indices=(0, 1, 2, 3)).eval()
 

@@ -13,8 +13,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmstm.engine import load_weights_only
-from mmstm.models.backbones.archs import resolve_arch
-from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file
+from tests.conftest import (REPO_ROOT, STM_FAMILIES, data_file,
+                            reference_arch)
 
 
 def reference_config(stm, ref, images_dir, ann_file):
@@ -23,12 +23,7 @@ def reference_config(stm, ref, images_dir, ann_file):
     config, = glob.glob(osp.join(REPO_ROOT, 'configs/classification', stm,
                                  f'{stm}-micro_*_in1k.py'))
     cfg = Config.fromfile(config)
-    arch = resolve_arch(f'{stm}-micro')
-    heads = ref['arch']['block_kwargs'].get('num_heads')
-    arch.update(dims=ref['arch']['dims'], depths=ref['arch']['depths'],
-                stage_stm_options=[
-                    dict(o, num_heads=heads[i]) if heads else o
-                    for i, o in enumerate(arch['stage_stm_options'])])
+    arch = reference_arch(stm, ref['arch'])
     dims = ref['arch']['dims'][-1]
     cfg.model.backbone.arch = arch
     cfg.model.neck.in_channels = dims

@@ -28,7 +28,7 @@ model = dict(
         norm_eval=False,
         with_cp=False,
         init_cfg=dict(type='Pretrained',
-                      checkpoint='checkpoints/convnext-tiny_in1k.pth',
+                      checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_tiny.pth',
                       prefix='backbone.')),
     neck=dict(in_channels=[96, 192, 384, 768]))
 

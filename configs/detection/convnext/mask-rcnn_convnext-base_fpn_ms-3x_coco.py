@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_ms-3x_coco.py'
 model = dict(
     backbone=dict(
         arch='convnext-base', drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/convnext-base_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_base.pth')),
     neck=dict(in_channels=[128, 256, 512, 1024]))

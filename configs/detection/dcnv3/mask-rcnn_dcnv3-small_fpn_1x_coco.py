@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
         arch='dcnv3-small', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/dcnv3-small_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_small.pth')),
     neck=dict(in_channels=[80, 160, 320, 640]))

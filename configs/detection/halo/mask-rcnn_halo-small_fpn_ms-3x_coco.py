@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_ms-3x_coco.py'
 model = dict(
     backbone=dict(
         arch='halo-small', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/halo-small_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_halonet_small.pth')),
     neck=dict(in_channels=[96, 192, 384, 768]))

@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
         arch='pvt-base', drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='checkpoints/pvt-base_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_pvt_base.pth')),
     neck=dict(in_channels=[64, 128, 320, 512]))

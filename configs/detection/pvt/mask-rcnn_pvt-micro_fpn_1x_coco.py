@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
         arch='pvt-micro', drop_path_rate=0.1,
-        init_cfg=dict(checkpoint='checkpoints/pvt-micro_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_pvt_micro.pth')),
     neck=dict(in_channels=[32, 64, 160, 256]))

@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
         arch='pvt-tiny', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/pvt-tiny_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_pvt_tiny.pth')),
     neck=dict(in_channels=[64, 128, 320, 512]))

@@ -4,5 +4,6 @@ _base_ = '../_base_/mask-rcnn_unified_fpn_ms-3x_coco.py'
 model = dict(
     backbone=dict(
         arch='swin-micro', drop_path_rate=0.1,
-        init_cfg=dict(checkpoint='checkpoints/swin-micro_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_swin_micro.pth')),
     neck=dict(in_channels=[32, 64, 128, 256]))

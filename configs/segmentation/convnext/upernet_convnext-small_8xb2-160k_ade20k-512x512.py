@@ -4,6 +4,7 @@ _base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
 model = dict(
     backbone=dict(
         arch='convnext-small', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/convnext-small_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_small.pth')),
     decode_head=dict(in_channels=[96, 192, 384, 768]),
     auxiliary_head=dict(in_channels=384))

@@ -4,6 +4,7 @@ _base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
 model = dict(
     backbone=dict(
         arch='dcnv3-tiny', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/dcnv3-tiny_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_tiny.pth')),
     decode_head=dict(in_channels=[64, 128, 256, 512]),
     auxiliary_head=dict(in_channels=256))

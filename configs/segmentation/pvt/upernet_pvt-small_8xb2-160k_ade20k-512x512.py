@@ -4,6 +4,7 @@ _base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
 model = dict(
     backbone=dict(
         arch='pvt-small', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/pvt-small_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_pvt_small.pth')),
     decode_head=dict(in_channels=[64, 128, 320, 512]),
     auxiliary_head=dict(in_channels=320))

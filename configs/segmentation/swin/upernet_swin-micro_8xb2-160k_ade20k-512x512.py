@@ -4,6 +4,7 @@ _base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
 model = dict(
     backbone=dict(
         arch='swin-micro', drop_path_rate=0.1,
-        init_cfg=dict(checkpoint='checkpoints/swin-micro_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_swin_micro.pth')),
     decode_head=dict(in_channels=[32, 64, 128, 256]),
     auxiliary_head=dict(in_channels=128))

@@ -4,6 +4,7 @@ _base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
 model = dict(
     backbone=dict(
         arch='swin-small', drop_path_rate=0.2,
-        init_cfg=dict(checkpoint='checkpoints/swin-small_in1k.pth')),
+        init_cfg=dict(
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_swin_small.pth')),
     decode_head=dict(in_channels=[96, 192, 384, 768]),
     auxiliary_head=dict(in_channels=384))

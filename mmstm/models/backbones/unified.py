@@ -12,6 +12,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmstm.registry import MODELS
 from ..blocks import BLOCKS
+from ..official_checkpoint import official_backbone_state
 from ..position import AbsolutePositionEmbedding
 from ..stms import BaseSTM, mixer_class
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
@@ -239,8 +240,9 @@ class UnifiedBackbone(BaseModule):
 
     def load_pretrained(self, checkpoint, prefix=None):
         """Load the backbone weights of ``checkpoint`` (a file or URL read
-        weights-only; keys under ``prefix``, e.g. ``'backbone.'`` of a
-        classifier checkpoint), strictly: a missing, unexpected or
+        weights-only; an mmstm checkpoint with keys under ``prefix``, e.g.
+        ``'backbone.'`` of a classifier, or a released official checkpoint,
+        converted on the fly), strictly: a missing, unexpected or
         mis-shaped key raises an error naming it. Position tables and
         embeddings of other sizes are resized by their modules.
 
@@ -250,15 +252,17 @@ class UnifiedBackbone(BaseModule):
         norms, and its output norms keep their fresh initialisation."""
         loaded = CheckpointLoader.load_checkpoint(checkpoint,
                                                   map_location='cpu')
-        state = loaded.get('state_dict', loaded)
-        if prefix:
-            state = {k[len(prefix):]: v for k, v in state.items()
-                     if k.startswith(prefix)}
+        state = official_backbone_state(self, loaded)
+        if state is None:  # an mmstm checkpoint
+            state = loaded.get('state_dict', loaded)
+            if prefix:
+                state = {k[len(prefix):]: v for k, v in state.items()
+                         if k.startswith(prefix)}
         if not state:
             raise KeyError(
-                f'{checkpoint} has no weights under "{prefix}". Released '
-                'official checkpoints must be converted first with '
-                'tools/model_converters/official_to_mmstm.py')
+                f'{checkpoint} has no weights under "{prefix}": neither an '
+                'mmstm checkpoint with that prefix nor a released official '
+                'checkpoint')
         state, fresh = self._drop_trunk_norms(state)
         missing, unexpected = self.load_state_dict(state, strict=False)
         missing = [k for k in missing if k not in fresh]

@@ -1,0 +1,3 @@
+from .model_zoo import list_models, register_with_mmpretrain, resolve_model
+
+__all__ = ['list_models', 'register_with_mmpretrain', 'resolve_model']
