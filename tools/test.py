@@ -6,24 +6,29 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
-from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
 from mmstm.engine import load_for_evaluation, use_gloo_without_cuda
+from mmstm.engine.runner_defaults import build_runner
+from mmstm.engine.test_time import (draw_test_results,
+                                    use_test_time_augmentation)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file (loaded '
-                        'weights-only)')
+    parser.add_argument('checkpoint', help='checkpoint file or URL (loaded '
+                        'weights-only; a released official file is '
+                        'converted on the fly)')
     parser.add_argument('--work-dir', help='where to save the logs')
     parser.add_argument('--out', help='dump the raw predictions to this '
                         'pickle file')
+    parser.add_argument('--show-dir', help='draw the predictions on the '
+                        'test images into this directory')
     parser.add_argument('--tta', action='store_true',
                         help="test-time augmentation: the config's "
-                        'tta_model and tta_pipeline (segmentation: '
-                        'multi-scale + flip)')
+                        'tta_model and tta_pipeline, else flip '
+                        '(classification, detection)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. test_dataloader.batch_size=8')
@@ -37,19 +42,17 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
+    if not args.checkpoint.startswith(('http://', 'https://')) and \
+            not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.show_dir:
+        draw_test_results(cfg, osp.abspath(args.show_dir), tta=args.tta)
     if args.tta:
-        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
-            raise KeyError(f'--tta needs tta_model and tta_pipeline in '
-                           f'{args.config}')
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+        use_test_time_augmentation(cfg)
     cfg.load_from = None  # loaded strictly below, not by the runner
     cfg.resume = False
     if args.work_dir is not None:
@@ -57,7 +60,7 @@ def main():
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    runner = Runner.from_cfg(use_gloo_without_cuda(cfg))
+    runner = build_runner(use_gloo_without_cuda(cfg))
     load_for_evaluation(runner.model, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

@@ -8,11 +8,12 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
 from mmstm.datasets import skip_unreadable_images
 from mmstm.engine import use_fp32_without_cuda, use_gloo_without_cuda
+from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
+                                          build_runner)
 
 
 def parse_args():
@@ -32,6 +33,10 @@ def parse_args():
                         help='skip evaluation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate with the actual batch')
+    parser.add_argument('--no-pin-memory', action='store_true',
+                        help='no pinned memory in the dataloaders')
+    parser.add_argument('--no-persistent-workers', action='store_true',
+                        help='no persistent dataloader workers')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_cfg.max_epochs=2')
@@ -68,6 +73,9 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    apply_dataloader_defaults(
+        cfg, pin_memory=not args.no_pin_memory,
+        persistent_workers=not args.no_persistent_workers)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = skip_unreadable_images(use_fp32_without_cuda(cfg))
@@ -106,8 +114,7 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_schedule(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

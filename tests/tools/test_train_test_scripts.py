@@ -2,6 +2,7 @@
 set, as a user runs them (separate processes, real runner)."""
 import ast
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -10,14 +11,14 @@ from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
 from tests.conftest import REPO_ROOT, TINY_ARCH
 
 
-def run(*args):
-    result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT,
+def run(*args, env=None):
+    result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
 
-def test_train_then_test(demo_classification, tmp_path):
+def test_train_then_test(demo_classification, tmp_path, loopback):
     config = tmp_path / 'tiny_demo.py'
     dims = TINY_ARCH['dims'][-1]
     config.write_text(f"""
@@ -53,6 +54,22 @@ default_hooks = dict(logger=dict(interval=1),
     metrics = ast.literal_eval(out.strip().splitlines()[-1])
     assert 0 <= metrics['accuracy/top1'] <= 100
     assert osp.getsize(tmp_path / 'preds.pkl') > 0
+
+    # from a URL, drawing every prediction; then with flip test-time
+    # augmentation
+    url = loopback.put(checkpoint, 'tiny_demo_epoch_4.pth')
+    env = dict(os.environ, TORCH_HOME=str(tmp_path / 'hub'))
+    show_dir = tmp_path / 'show'
+    out = run('tools/test.py', str(config), url, '--work-dir',
+              str(tmp_path / 'test_url'), '--show-dir', str(show_dir),
+              env=env)
+    assert ast.literal_eval(out.strip().splitlines()[-1]) == metrics
+    assert len(list(show_dir.glob('*.png'))) == 12  # the demo val images
+    out = run('tools/test.py', str(config), url, '--work-dir',
+              str(tmp_path / 'test_tta'), '--tta', env=env)
+    tta_metrics = ast.literal_eval(out.strip().splitlines()[-1])
+    assert 0 <= tta_metrics['accuracy/top1'] <= 100
+    assert loopback.requests['/tiny_demo_epoch_4.pth'] == 1
 
     # the checkpoint of the tiny model under the micro model's config: an
     # error, not an evaluation of half-loaded weights
