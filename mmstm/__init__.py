@@ -1,7 +1,7 @@
+from .apis import register_with_mmpretrain
 from .engine import (register_atomic_checkpoint_saving,
                      register_official_checkpoint_conversion,
                      register_safe_checkpoint_loading)
-from .apis import register_with_mmpretrain
 from .version import __version__
 
 # Importing mmstm (every mmstm config does, through custom_imports) makes all

@@ -3,10 +3,10 @@ import os.path as osp
 import pytest
 
 from mmstm.apis import resolve_model
-from mmstm.models.backbones import ARCHS
-from mmstm.models.backbones.archs import resolve_arch
 from mmstm.demo_data import (write_classification, write_detection,
                              write_segmentation)
+from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones.archs import resolve_arch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Reference outputs of the official implementation and real images, shipped
@@ -77,7 +77,8 @@ def imagenet_weights(arch):
 
 
 DEMO_CLASSIFIER = osp.join(
-    REPO_ROOT, 'configs/classification/demo/convnext-micro_1xb64_demo-shapes.py')
+    REPO_ROOT, 'configs/classification/demo',
+    'convnext-micro_1xb64_demo-shapes.py')
 
 
 def tiny_classifier_config(tmp_path, family='convnext'):

@@ -40,8 +40,8 @@ def test_mmstm_names_are_not_found_without_the_prefix_elsewhere():
 
 
 def test_custom_imports_reach_mmstm_from_a_config(tmp_path):
-    from mmengine.config import Config
     from mmdet.registry import MODELS
+    from mmengine.config import Config
     cfg_file = tmp_path / 'cfg.py'
     cfg_file.write_text(
         "custom_imports = dict(imports=['mmstm.models'], "

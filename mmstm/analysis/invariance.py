@@ -98,7 +98,8 @@ def evaluate_invariance(classifier, samples, kinds=tuple(STRENGTHS),
                 per_view += [(index, v) for v in views(
                     image, kind, strength, crop, resized[index])]
             logits = torch.cat([
-                _predict(classifier, [v for _, v in per_view[i:i + batch_size]],
+                _predict(classifier,
+                         [v for _, v in per_view[i:i + batch_size]],
                          device)
                 for i in range(0, len(per_view), batch_size)])
             owners = torch.tensor([i for i, _ in per_view])
@@ -108,7 +109,8 @@ def evaluate_invariance(classifier, samples, kinds=tuple(STRENGTHS),
                        .float().mean().item(), top1=None, top5=None)
             if labelled:
                 target = torch.tensor(labels)[owners]
-                row['top1'] = 100 * (top5[:, 0] == target).float().mean().item()
+                hits = (top5[:, 0] == target).float()
+                row['top1'] = 100 * hits.mean().item()
                 row['top5'] = 100 * (top5 == target[:, None]).any(1) \
                     .float().mean().item()
             rows.append(row)

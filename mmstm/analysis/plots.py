@@ -62,7 +62,8 @@ def plot_attacks(rows_by_model, path):
     model (epsilon 0 is the clean accuracy)."""
     attacks = list(dict.fromkeys(r['attack'] for rows in rows_by_model.values()
                                  for r in rows))
-    fig, axes = plt.subplots(1, len(attacks), figsize=(4.5 * len(attacks), 3.8),
+    fig, axes = plt.subplots(1, len(attacks),
+                             figsize=(4.5 * len(attacks), 3.8),
                              squeeze=False)
     for ax, attack in zip(axes[0], attacks):
         for index, (model, rows) in enumerate(rows_by_model.items()):

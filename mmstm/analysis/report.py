@@ -34,7 +34,8 @@ class ModelSpec:
         config, sep, checkpoint = rest.partition('.py:')
         config = config + '.py' if sep else rest
         if not config.endswith('.py'):
-            raise ValueError(f'"{text}": expected [NAME=]CONFIG.py[:CHECKPOINT]')
+            raise ValueError(
+                f'"{text}": expected [NAME=]CONFIG.py[:CHECKPOINT]')
         name = name or osp.splitext(osp.basename(config))[0]
         return cls(name, config, checkpoint or None)
 
@@ -95,7 +96,8 @@ def complexity_section(models, out_dir, resolutions=(224, ), repeats=0):
 
 
 def erf_section(classifiers, samples, out_dir, size=ERF_SIZE):
-    """``classifiers``: name -> :class:`PixelClassifier` (:func:`load_models`)."""
+    """``classifiers``: name -> :class:`PixelClassifier`
+    (:func:`load_models`)."""
     lines = ['## Effective receptive field', '',
              f'{len(samples)} images resized to {size}x{size}; '
              'log10(x + 1) of the accumulated input gradients, normalised. '
@@ -143,7 +145,8 @@ def invariance_section(classifiers, samples, out_dir, strengths=None,
     lines = ['## Invariance', '',
              f'Against the standard view (bicubic resize {resize_for(crop)}, '
              f'centre crop {crop}; translations in px of the 224 view): '
-             'consistency is the share of transformed views whose top-1 equals '
+             'consistency is the share of transformed views whose top-1 '
+             'equals '
              "the model's top-1 on the standard view; top-1 needs labels.", '',
              '![invariance](invariance.png)', '',
              '| model | ' + ' | '.join(f'mean consistency, {k}' for k in kinds)
@@ -190,7 +193,8 @@ def write_report(out_dir, models, image_set, sections):
     lines = ['# Spatial token mixer comparison', '',
              f'Images: `{image_set}`', '', '| model | config | checkpoint |',
              '|---|---|---|']
-    lines += [f'| {m.name} | `{m.config}` | `{m.checkpoint or "(random init)"}` |'
+    lines += [f'| {m.name} | `{m.config}` | '
+              f'`{m.checkpoint or "(random init)"}` |'
               for m in models]
     for section in sections:
         lines += [''] + section

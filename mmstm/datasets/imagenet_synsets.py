@@ -23,7 +23,8 @@ def imagenet_synsets(synsets_file=None):
                 'per line') from error
         synsets = text.split()
         source = 'timm'
-    if len(synsets) != NUM_IMAGENET_CLASSES or len(set(synsets)) != len(synsets):
+    if len(synsets) != NUM_IMAGENET_CLASSES or \
+            len(set(synsets)) != len(synsets):
         raise ValueError(f'{source}: expected {NUM_IMAGENET_CLASSES} distinct '
                          f'synsets, got {len(synsets)}')
     return synsets

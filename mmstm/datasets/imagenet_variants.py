@@ -7,6 +7,7 @@ import os.path as osp
 from mmengine.dataset import BaseDataset
 
 from mmstm.registry import DATASETS
+
 from .imagenet_synsets import imagenet_synsets
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')

@@ -43,7 +43,8 @@ def skip_unreadable_images(cfg):
         dataset = dataset.dataset  # e.g. RepeatDataset
     swapped = 0
     for transform in dataset.get('pipeline', []):
-        if transform['type'] in ('LoadImageFromFile', 'mmcv.LoadImageFromFile'):
+        if transform['type'] in ('LoadImageFromFile',
+                                 'mmcv.LoadImageFromFile'):
             transform['type'] = 'mmstm.LoadImageOrSkip'
             swapped += 1
     if not swapped:

@@ -42,7 +42,8 @@ def shape_contours(name, radius):
     if name == 'cross':
         return [_cross(radius)]
     if name == 'ring':
-        return [_regular_polygon(40, radius), _regular_polygon(40, radius * 0.55)]
+        return [_regular_polygon(40, radius),
+                _regular_polygon(40, radius * 0.55)]
     raise KeyError(f'unknown shape {name!r}; known: {SHAPE_NAMES}')
 
 

@@ -54,7 +54,8 @@ class UnifiedBlock(nn.Module):
                                       default_args=dict(embed_dims=embed_dims))
         self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
         self.gamma1 = layer_scale(embed_dims, layer_scale_init_value)
         self.gamma2 = layer_scale(embed_dims, layer_scale_init_value)
 
@@ -68,7 +69,8 @@ class UnifiedBlock(nn.Module):
         mixer_input = x if mixer_input is None else mixer_input
         x = x + self.drop_path(
             self._scaled(self.stm(self.norm1(mixer_input)), self.gamma1))
-        x = x + self.drop_path(self._scaled(self.mlp(self.norm2(x)), self.gamma2))
+        x = x + self.drop_path(
+            self._scaled(self.mlp(self.norm2(x)), self.gamma2))
         return x
 
 
@@ -89,7 +91,8 @@ class SingleResidualBlock(nn.Module):
                                       default_args=dict(embed_dims=embed_dims))
         self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
         self.gamma = layer_scale(embed_dims, layer_scale_init_value)
 
     def forward(self, x):

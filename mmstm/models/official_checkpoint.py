@@ -13,8 +13,9 @@ Two kinds of release (github.com/OpenGVLab/STM-Evaluation):
 Block-level names differ per mixer: a mixer class lists its own renames in
 ``OFFICIAL_BLOCK_KEYS`` (official prefix -> mmstm prefix inside the block),
 merged over the defaults below, and in ``OFFICIAL_IGNORED_KEYS`` the official
-buffers it rebuilds from the input shape (masks, index tables). Values are reshaped to the target shape when
-only the layout differs (1x1 conv vs linear, layer-scale broadcasting shape).
+buffers it rebuilds from the input shape (masks, index tables). Values are
+reshaped to the target shape when only the layout differs (1x1 conv vs
+linear, layer-scale broadcasting shape).
 """
 import re
 

@@ -6,6 +6,7 @@ import pytest
 
 from mmstm.analysis.ablation_table import (ablation_markdown, ablation_rows,
                                            step_description)
+
 from tests.conftest import REPO_ROOT
 
 ABLATION = osp.join(REPO_ROOT, 'configs/classification/ablation')

@@ -11,6 +11,7 @@ from mmstm.analysis.classifier import PixelClassifier
 from mmstm.analysis.images import list_images, load_samples
 from mmstm.analysis.models import build_model, load_config
 from mmstm.analysis.plots import plot_attacks
+
 from tests.conftest import tiny_classifier_config
 
 

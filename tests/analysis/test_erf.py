@@ -10,6 +10,7 @@ from mmstm.analysis.erf import (accumulate_erf, area_ratios, erf_view,
                                 high_contribution_area)
 from mmstm.analysis.images import load_rgb
 from mmstm.analysis.plots import plot_erf
+
 from tests.conftest import data_file, tiny_classifier_config
 
 

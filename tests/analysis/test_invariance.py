@@ -8,6 +8,7 @@ from mmstm.analysis.images import (crop_at, list_images, load_samples,
                                    resize_shorter, standard_view)
 from mmstm.analysis.invariance import evaluate_invariance, rotate, views
 from mmstm.analysis.plots import plot_invariance
+
 from tests.conftest import data_file, tiny_classifier_config
 
 

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from mmstm.analysis.report import ModelSpec
+
 from tests.conftest import REPO_ROOT, data_file, tiny_classifier_config
 
 
@@ -38,8 +39,9 @@ def imagenet_sized(config):
 
 
 def test_compare_writes_the_report_with_every_analysis(tmp_path):
-    models = [f'{family}={imagenet_sized(tiny_classifier_config(tmp_path, family))}'
-              for family in ('convnext', 'swin')]
+    models = [
+        f'{family}={imagenet_sized(tiny_classifier_config(tmp_path, family))}'
+        for family in ('convnext', 'swin')]
     out = tmp_path / 'report'
     run('tools/analysis/compare.py', *models,
         '--images', data_file('imagenet-val-mini/val'),
@@ -89,6 +91,7 @@ def test_single_analysis_tool_and_missing_labels(tmp_path):
 
 def test_classifier_normalises_like_the_runner(tmp_path):
     from mmengine.config import Config
+
     from mmstm.analysis.classifier import load_classifier
     config = tiny_classifier_config(tmp_path)
     expected = Config.fromfile(config).data_preprocessor

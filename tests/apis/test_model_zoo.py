@@ -15,6 +15,7 @@ from mmstm.apis.model_zoo import metafiles
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS
 from mmstm.models.official_checkpoint import load_official_weights
+
 from tests.conftest import data_file, reference_arch
 
 RELEASE = 'https://github.com/OpenGVLab/STM-Evaluation/releases/download'

@@ -7,7 +7,8 @@ from mmengine.config import Config
 from tests.conftest import REPO_ROOT
 
 CLASSIFICATION_DEMO = osp.join(
-    REPO_ROOT, 'configs/classification/demo/convnext-micro_1xb64_demo-shapes.py')
+    REPO_ROOT, 'configs/classification/demo',
+    'convnext-micro_1xb64_demo-shapes.py')
 
 
 @pytest.mark.parametrize('base, key, expected', [
@@ -27,8 +28,8 @@ def test_library_bases_resolve(tmp_path, base, key, expected):
 
 
 def test_demo_config_builds_the_unified_classifier():
-    from mmpretrain.registry import MODELS
     from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
     cfg = Config.fromfile(CLASSIFICATION_DEMO)
     assert cfg.default_scope == 'mmpretrain'
     init_default_scope('mmpretrain')

@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmstm.engine import use_fp32_without_cuda
+
 from tests.configs.test_classification_configs import IN1K_CONFIGS
 
 

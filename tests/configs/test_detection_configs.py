@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
+
 from tests.conftest import REPO_ROOT, imagenet_weights
 
 DETECTION_CONFIGS = sorted(glob.glob(

@@ -11,8 +11,8 @@ from mmengine.runner import Runner
 
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS
-from tests.conftest import (REPO_ROOT, STM_FAMILIES, data_file,
-                            reference_arch)
+
+from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
 
 DEMO = osp.join(REPO_ROOT, 'configs/detection/demo',
                 'mask-rcnn_convnext-micro_fpn_demo-shapes.py')

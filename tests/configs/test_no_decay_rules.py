@@ -12,9 +12,10 @@ from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
 from mmstm.models.backbones.archs import resolve_arch
-from mmstm.models.official_checkpoint import (block_key_map, convert_key,
+from mmstm.models.official_checkpoint import (block_key_map,
                                               convert_detector_key,
-                                              is_rebuilt_buffer)
+                                              convert_key, is_rebuilt_buffer)
+
 from tests.conftest import REPO_ROOT, data_file
 
 FAMILIES = sorted({name.split('-')[0] for name in ARCHS})

@@ -10,6 +10,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
+
 from tests.conftest import REPO_ROOT, imagenet_weights
 
 SEGMENTATION_CONFIGS = sorted(glob.glob(osp.join(
@@ -55,9 +56,9 @@ def test_config_matches_its_backbone_and_schedule(config):
 
 @pytest.mark.parametrize('config', SEGMENTATION_CONFIGS, ids=name)
 def test_backbone_trains_in_upernet_at_a_non_square_size(config):
+    from mmengine.structures import PixelData
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
-    from mmengine.structures import PixelData
     init_default_scope('mmseg')
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None

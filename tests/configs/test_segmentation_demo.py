@@ -13,6 +13,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from mmstm.models.backbones import ARCHS
+
 from tests.conftest import REPO_ROOT, STM_FAMILIES
 
 DEMO = osp.join(REPO_ROOT, 'configs/segmentation/demo',

@@ -15,6 +15,7 @@ import torch
 from mmengine.config import Config
 
 from mmstm.engine import load_weights_only
+
 from tests.conftest import REPO_ROOT, tiny_arch
 
 PAPER_DEMO = osp.join(REPO_ROOT, 'configs/classification/demo',

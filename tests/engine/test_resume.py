@@ -93,7 +93,8 @@ def test_resume_continues_exactly(demo_classification, tmp_path):
                                torch.as_tensor(got_opt[index][name]))
     for a, b in zip(uninterrupted.param_schedulers, resumed.param_schedulers):
         assert a.state_dict() == b.state_dict()
-    assert uninterrupted.optim_wrapper.get_lr() == resumed.optim_wrapper.get_lr()
+    assert uninterrupted.optim_wrapper.get_lr() == \
+        resumed.optim_wrapper.get_lr()
 
 
 def test_load_from_an_mmengine_checkpoint(demo_classification, tmp_path):

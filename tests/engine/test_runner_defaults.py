@@ -4,6 +4,7 @@ from mmengine.runner import Runner
 
 from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
                                           build_runner)
+
 from tests.engine.test_test_time import demo
 
 

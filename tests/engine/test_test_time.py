@@ -6,6 +6,7 @@ from mmengine.config import Config
 
 from mmstm.engine.test_time import (draw_test_results,
                                     use_test_time_augmentation)
+
 from tests.conftest import REPO_ROOT
 
 DEMOS = {task: osp.join(REPO_ROOT, 'configs', task, 'demo', name) for

@@ -9,6 +9,7 @@ import torch
 
 from mmstm.evaluation import (ALEXNET_ERRORS, CorruptionError, SubsetAccuracy,
                               corruption_errors)
+
 from tests.conftest import REPO_ROOT, tiny_classifier_config
 from tests.datasets.test_imagenet_variants import (write_class_layout,
                                                    write_corruption_layout)
@@ -80,6 +81,7 @@ def test_corruption_error_counts_per_corruption_and_severity():
 def test_robustness_tool_end_to_end(benchmark, tmp_path):
     from mmengine.config import Config
     from mmengine.runner import save_checkpoint
+
     from mmstm.analysis.models import build_model, load_config
     config = tiny_classifier_config(tmp_path)
     cfg = Config.fromfile(config)

@@ -8,16 +8,18 @@ from mmengine.registry import init_default_scope
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
 from mmstm.models.backbones.archs import resolve_arch
-from mmstm.models.official_checkpoint import (block_key_map, convert_key,
+from mmstm.models.official_checkpoint import (block_key_map,
                                               convert_detector_key,
-                                              is_rebuilt_buffer,
+                                              convert_key, is_rebuilt_buffer,
                                               load_official_backbone,
                                               load_official_weights)
+
 from tests.conftest import REPO_ROOT, data_file, reference_arch
 
 # mixer family ('swin', ...) -> its mixer type, from the arch table
 STM_TYPES = {name.split('-')[0]: resolve_arch(name)['stm'][0]['type']
              for name in ARCHS}
+DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 
 
 def classifier(arch, num_classes):
@@ -78,7 +80,8 @@ def downstream_reference(stm):
     """The official detection backbone of ``stm`` (random weights, 96x128
     input) and the mmstm downstream backbone of the same arch."""
     from mmstm.models.backbones import UnifiedBackbone
-    path = data_file(f'reference/detection/official_det_backbone_small_{stm}.pth')
+    path = data_file(
+        f'reference/detection/official_det_backbone_small_{stm}.pth')
     # the file carries the official arch's ConfigDict: trusted team data
     ref = torch.load(path, map_location='cpu', weights_only=False)
     arch = reference_arch(stm, ref['arch'])
@@ -130,7 +133,7 @@ def detection_backbone(config):
 @pytest.mark.parametrize('arch', [a for a in sorted(ARCHS)
                                   if a.split('-')[0] in STM_TYPES])
 def test_every_released_detector_backbone_key_maps(arch):
-    with open(data_file('reference/detection/official_det_manifest.json')) as f:
+    with open(data_file(DET_MANIFEST)) as f:
         manifest = json.load(f)[arch]
     stm, _ = arch.split('-')
     config = (f'{REPO_ROOT}/configs/detection/{stm}/'

@@ -3,6 +3,7 @@ import torch
 from mmstm.models.backbones import UnifiedBackbone
 from mmstm.models.position import AbsolutePositionEmbedding
 from mmstm.models.stms import ShiftedWindowAttention
+
 from tests.conftest import tiny_arch
 
 

@@ -10,6 +10,7 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmstm.engine import CorruptCheckpointError
+
 from tests.conftest import REPO_ROOT, tiny_classifier_config
 
 
@@ -106,6 +107,7 @@ def test_a_truncated_checkpoint_is_named_by_every_loader(
 
 def test_checkpoints_are_written_whole_or_not_at_all(tmp_path):
     import mmengine.runner.runner as mmengine_runner
+
     import mmstm  # noqa: F401
     save = mmengine_runner.save_checkpoint
     save({'state_dict': {'w': torch.ones(3)}}, str(tmp_path / 'ok.pth'))

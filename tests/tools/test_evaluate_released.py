@@ -13,8 +13,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmstm.engine import load_weights_only
-from tests.conftest import (REPO_ROOT, STM_FAMILIES, data_file,
-                            reference_arch)
+
+from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
 
 
 def reference_config(stm, ref, images_dir, ann_file):

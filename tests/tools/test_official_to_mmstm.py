@@ -6,8 +6,11 @@ import sys
 import torch
 
 from mmstm.engine import load_weights_only
+
 from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
 from tests.conftest import REPO_ROOT, data_file
+
+DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 
 
 def write_config(path, dims, num_classes):
@@ -45,7 +48,8 @@ def test_converts_a_released_checkpoint(tmp_path):
     torch.testing.assert_close(
         state['backbone.stages.1.blocks.0.stm.input_proj.weight'],
         official['stages.1.0.dw_input_proj.weight'].flatten(1))
-    torch.testing.assert_close(state['head.fc.weight'], official['head.weight'])
+    torch.testing.assert_close(state['head.fc.weight'],
+                               official['head.weight'])
 
 
 def test_a_wrong_config_writes_nothing(tmp_path):
@@ -66,12 +70,13 @@ def released_mask_rcnn(tmp_path, arch):
     from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
     stm = arch.split('-')[0]
-    config = f'{REPO_ROOT}/configs/detection/{stm}/mask-rcnn_{arch}_fpn_1x_coco.py'
+    config = (f'{REPO_ROOT}/configs/detection/{stm}/'
+              f'mask-rcnn_{arch}_fpn_1x_coco.py')
     cfg = Config.fromfile(config)
     init_default_scope('mmdet')
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
-    with open(data_file('reference/detection/official_det_manifest.json')) as f:
+    with open(data_file(DET_MANIFEST)) as f:
         backbone = json.load(f)[arch]
     generator = torch.Generator().manual_seed(0)
     state = {f'backbone.{k}': torch.randn(shape, generator=generator)
@@ -104,7 +109,8 @@ def test_converts_a_released_mask_rcnn_checkpoint(tmp_path):
 
 def test_a_mask_rcnn_checkpoint_of_another_mixer_writes_nothing(tmp_path):
     _, src, _, _ = released_mask_rcnn(tmp_path, 'convnext-micro')
-    config = f'{REPO_ROOT}/configs/detection/swin/mask-rcnn_swin-micro_fpn_1x_coco.py'
+    config = (f'{REPO_ROOT}/configs/detection/swin/'
+              'mask-rcnn_swin-micro_fpn_1x_coco.py')
     dst = tmp_path / 'converted.pth'
     result = convert(config, src, dst)
     assert result.returncode != 0

@@ -14,7 +14,8 @@ from tests.conftest import REPO_ROOT, TINY_ARCH
 def run(*args, env=None):
     result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
 
@@ -24,7 +25,8 @@ def test_train_then_test(demo_classification, tmp_path, loopback):
     config.write_text(f"""
 _base_ = [{CLASSIFICATION_DEMO!r}]
 data_root = {demo_classification + '/'!r}
-model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})), neck=dict(in_channels={dims}),
+model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})),
+             neck=dict(in_channels={dims}),
              head=dict(in_channels={int(dims * 1.5)}))
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root,

@@ -2,7 +2,9 @@
 its original design to the unified model with parameters, FLOPs and the
 published top-1.
 
-    python tools/analysis/ablation_table.py   # configs/classification/ablation/README.md
+    python tools/analysis/ablation_table.py
+
+writes configs/classification/ablation/README.md.
 """
 import argparse
 import glob

@@ -55,7 +55,8 @@ def main():
               f'{args.repeats} runs, min {spread[0] * 1e3:.1f}, max '
               f'{spread[1] * 1e3:.1f})')
     if device.type == 'cuda':
-        print(f'peak memory: {torch.cuda.max_memory_allocated(device) / 2**20:.0f} MiB')
+        peak = torch.cuda.max_memory_allocated(device) / 2**20
+        print(f'peak memory: {peak:.0f} MiB')
 
 
 if __name__ == '__main__':

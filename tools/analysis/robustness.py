@@ -1,6 +1,7 @@
 """Evaluate an ImageNet-1K classifier on ImageNet-C, -A, -R or -Sketch.
 
-    python tools/analysis/robustness.py CONFIG CHECKPOINT --benchmark imagenet-a \
+    python tools/analysis/robustness.py CONFIG CHECKPOINT \
+        --benchmark imagenet-a \
         --data-root data/imagenet-a [--work-dir DIR] [--launcher pytorch]
 
 The benchmark's dataset and metric (configs/classification/robustness/) replace

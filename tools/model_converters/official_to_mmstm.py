@@ -36,7 +36,8 @@ def main():
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
-    converted = load_official_weights(model, load_weights_only(args.src, 'cpu'))
+    converted = load_official_weights(model,
+                                      load_weights_only(args.src, 'cpu'))
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     tmp = args.dst + '.tmp'
     torch.save(dict(meta=dict(converted_from=osp.basename(args.src),

@@ -5,12 +5,13 @@ import torch
 import torch.utils.checkpoint as cp
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.model.weight_init import trunc_normal_
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmstm.registry import MODELS
+
 from ..blocks import BLOCKS
 from ..official_checkpoint import official_backbone_state
 from ..position import AbsolutePositionEmbedding
@@ -47,7 +48,8 @@ class Stage(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.norm = norm or nn.Identity()
         self.out_norm = out_norm or nn.Identity()
-        self.pos_embed_in_branch = pos_embed_in_branch and pos_embed is not None
+        self.pos_embed_in_branch = \
+            pos_embed_in_branch and pos_embed is not None
 
     def forward(self, x, checkpoint_blocks=False):
         """Channels-last map -> (trunk output, map to return)."""

@@ -5,5 +5,6 @@ from .halo import HaloAttention
 from .shifted_window import ShiftedWindowAttention
 from .spatial_reduction import SpatialReductionAttention
 
-__all__ = ['BaseSTM', 'mixer_class', 'DCNv3', 'DepthwiseConvMixer', 'HaloAttention',
-           'ShiftedWindowAttention', 'SpatialReductionAttention']
+__all__ = ['BaseSTM', 'mixer_class', 'DCNv3', 'DepthwiseConvMixer',
+           'HaloAttention', 'ShiftedWindowAttention',
+           'SpatialReductionAttention']

@@ -1,5 +1,4 @@
 """DCNv3 deformable aggregation of the unified InternImage (U-InternImage)."""
-import math
 
 import torch
 import torch.nn.functional as F
@@ -8,6 +7,7 @@ from mmcv.ops.multi_scale_deform_attn import (
 from torch import nn
 
 from mmstm.registry import MODELS
+
 from .base import BaseSTM
 
 

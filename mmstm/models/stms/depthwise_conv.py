@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 from mmstm.registry import MODELS
+
 from .base import BaseSTM
 
 
@@ -24,7 +25,7 @@ class DepthwiseConvMixer(BaseSTM):
         projections (bool): The 1x1 projections around the conv. Default True.
     """
 
-    # Official U-ConvNeXt block names (see mmstm/models/official_checkpoint.py).
+    # Official U-ConvNeXt block names (mmstm/models/official_checkpoint.py).
     OFFICIAL_BLOCK_KEYS = {
         'dw_norm': 'norm1',
         'dw_input_proj': 'stm.input_proj',
@@ -40,7 +41,8 @@ class DepthwiseConvMixer(BaseSTM):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
         if kernel_size % 2 != 1:
             raise ValueError(
-                f'DepthwiseConvMixer needs an odd kernel_size, got {kernel_size}')
+                'DepthwiseConvMixer needs an odd kernel_size, got '
+                f'{kernel_size}')
         self.input_proj = nn.Linear(embed_dims, embed_dims) if projections \
             else nn.Identity()
         self.dwconv = nn.Conv2d(

@@ -5,6 +5,7 @@ from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
 from mmstm.registry import MODELS
+
 from ..position import (resize_on_load, resize_relative_table_1d,
                         resize_relative_table_2d)
 from .base import BaseSTM, check_padding

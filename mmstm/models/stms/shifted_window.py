@@ -5,6 +5,7 @@ from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
 from mmstm.registry import MODELS
+
 from ..position import resize_on_load, resize_relative_table_2d
 from .base import BaseSTM, check_padding
 
@@ -28,7 +29,8 @@ def window_labels(height, width, window, shift, valid_h, valid_w):
     ``valid_h x valid_w`` gets -1 (padded keys are masked for every query)."""
     labels = torch.zeros(height, width)
     if shift:
-        bounds = (slice(0, -window), slice(-window, -shift), slice(-shift, None))
+        bounds = (slice(0, -window), slice(-window, -shift),
+                  slice(-shift, None))
         for i, rows in enumerate(bounds):
             for j, cols in enumerate(bounds):
                 labels[rows, cols] = 3 * i + j

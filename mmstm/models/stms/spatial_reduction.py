@@ -3,6 +3,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmstm.registry import MODELS
+
 from .base import BaseSTM
 
 

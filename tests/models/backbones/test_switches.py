@@ -9,6 +9,7 @@ from mmstm.models.backbones import UnifiedBackbone
 from mmstm.models.backbones.layers import (NormConvDownsample, PatchEmbedStem,
                                            PatchMerging)
 from mmstm.models.blocks import SingleResidualBlock
+
 from tests.conftest import STM_FAMILIES, tiny_arch
 
 ORIGINAL_SWITCHES = [

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
+
 from tests.conftest import STM_FAMILIES, TINY_ARCH, data_file, tiny_arch
 
 
@@ -214,7 +215,8 @@ def test_downstream_backbone_takes_a_classifier_as_the_paper_does(
             assert torch.equal(value, expected), key
         else:
             assert torch.equal(value, state[f'backbone.{key}']), key
-    dropped = {k for k in state if re.match(r'backbone\.stages\.\d\.norm\.', k)}
+    dropped = {k for k in state
+               if re.match(r'backbone\.stages\.\d\.norm\.', k)}
     assert dropped and not any(k[len('backbone.'):] in loaded for k in dropped)
     assert all(isinstance(stage.norm, torch.nn.Identity)
                for stage in model.stages)
