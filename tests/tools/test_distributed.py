@@ -22,14 +22,18 @@ ENV = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
            PYTHONPATH=REPO_ROOT)
 
 
-def write_config(path, data_root, batch_size, max_epochs, drop_path=0.0):
+def write_config(path, data_root, batch_size, max_epochs, drop_path=0.0,
+                 init_url=None):
     """The paper-recipe demo on a tiny arch, with nothing that depends on
     the split of a batch over processes (by default no drop path; no Mixup,
     the neck's norm per sample instead of BatchNorm) and a constant
-    learning rate."""
+    learning rate; ``init_url``: backbone weights to start from."""
     cfg = Config.fromfile(PAPER_DEMO)
     arch = tiny_arch('convnext')
     cfg.model.backbone.update(arch=arch, drop_path_rate=drop_path)
+    if init_url:
+        cfg.model.backbone.init_cfg = dict(type='Pretrained',
+                                           checkpoint=init_url)
     cfg.model.neck.update(in_channels=arch['dims'][-1],
                           norm_cfg=dict(type='GN', num_groups=1))
     cfg.model.head.in_channels = int(arch['dims'][-1] * 1.5)
@@ -68,12 +72,32 @@ def weights(work_dir, name):
 
 
 @pytest.fixture(scope='module')
-def two_process_run(demo_classification, tmp_path_factory):
-    """3 epochs over 2 processes of batch 4, uninterrupted."""
+def backbone_url(loopback, tmp_path_factory):
+    """Backbone weights of the tiny arch, served over HTTP."""
+    from mmstm.models.backbones import UnifiedBackbone
+    path = tmp_path_factory.mktemp('init') / 'tiny_backbone.pth'
+    torch.manual_seed(0)
+    torch.save(UnifiedBackbone(tiny_arch('convnext')).state_dict(), path)
+    return loopback.put(str(path), 'tiny_backbone.pth')
+
+
+@pytest.fixture(scope='module')
+def two_process_run(demo_classification, tmp_path_factory, backbone_url):
+    """3 epochs over 2 processes of batch 4, uninterrupted, starting from
+    backbone weights at a URL."""
     root = tmp_path_factory.mktemp('dist')
-    config = write_config(root / 'dist.py', demo_classification, 4, 3)
+    ENV['TORCH_HOME'] = str(root / 'torch')  # the launches' hub cache
+    config = write_config(root / 'dist.py', demo_classification, 4, 3,
+                          init_url=backbone_url)
     dist_train(config, root / 'run', 29611)
     return root, config
+
+
+def test_rank_0_downloads_the_weights_the_others_wait(two_process_run,
+                                                      loopback):
+    root, _ = two_process_run
+    assert loopback.requests['/tiny_backbone.pth'] == 1
+    assert osp.isfile(root / 'torch/hub/checkpoints/tiny_backbone.pth')
 
 
 def test_both_processes_hold_the_same_weights(two_process_run):
@@ -98,9 +122,10 @@ def test_only_rank_0_writes_checkpoints_and_logs(two_process_run):
 
 
 def test_matches_one_process_with_the_same_total_batch(
-        two_process_run, demo_classification):
+        two_process_run, demo_classification, backbone_url):
     root, _ = two_process_run
-    config = write_config(root / 'single.py', demo_classification, 8, 3)
+    config = write_config(root / 'single.py', demo_classification, 8, 3,
+                          init_url=backbone_url)
     run(sys.executable, 'tools/train.py', config, '--work-dir',
         str(root / 'single'))
     single = weights(root / 'single', 'rank0_weights.pth')
