@@ -35,16 +35,34 @@ def test_every_released_model_has_a_name_a_config_and_official_weights():
         assert weights.startswith(RELEASE + '/')
 
 
-def test_metafile_parameter_counts_are_the_official_models():
-    with open(data_file('reference/official_state_dict_manifest.json')) as f:
-        manifest = json.load(f)
+def model_entry(name):
+    """The metafile entry of the released model ``name``."""
     for path in metafiles():
         with open(path) as f:
             for model in yaml.safe_load(f)['Models']:
-                if model['Name'].startswith('u-'):
-                    arch = model['Name'][2:].split('_')[0]
-                    assert model['Metadata']['Parameters'] == \
-                        manifest[arch]['params'], model['Name']
+                if model['Name'] == name:
+                    return model
+    raise KeyError(name)
+
+
+def test_metafile_parameter_counts_are_the_official_models():
+    with open(data_file('reference/official_state_dict_manifest.json')) as f:
+        manifest = json.load(f)
+    for name in list_models('u-*'):
+        arch = name[2:].split('_')[0]
+        assert model_entry(name)['Metadata']['Parameters'] == \
+            manifest[arch]['params'], name
+
+
+def test_metafile_parameter_counts_of_mask_rcnn_are_the_configs():
+    from mmengine.registry import MODELS, DefaultScope
+    for name in list_models('mask-rcnn_u-*'):
+        cfg = Config.fromfile(resolve_model(name)[0])
+        cfg.model.backbone.init_cfg = None
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            model = MODELS.build(cfg.model)
+        params = sum(p.numel() for p in model.parameters())
+        assert params == model_entry(name)['Metadata']['Parameters'], name
 
 
 def test_an_unknown_name_is_answered_with_the_close_ones():
