@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The comparison report of the five mixers' demo models (trained by
+# The comparison report of every mixer family's demo models (trained by
 # scripts/demo_mixers.sh, run first if a checkpoint is missing) on 60 demo
 # validation images at their 64-pixel view size: complexity, effective
 # receptive fields, invariance and FGSM/PGD, written to
@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 PY=${MMSTM_VENV:-$PWD/.venv}/bin/python
 MODELS=()
-for stm in halo pvt swin convnext dcnv3; do
+FAMILIES="from mmstm.models.backbones.archs import FAMILIES; print(*FAMILIES)"
+for stm in $("$PY" -c "$FAMILIES"); do
     checkpoint=work_dirs/demo_mixers/$stm/epoch_30.pth
     [ -f "$checkpoint" ] || bash scripts/demo_mixers.sh "$stm"
     MODELS+=("$stm=configs/classification/demo/$stm-micro_1xb64_paper-recipe_demo-shapes.py:$checkpoint")

@@ -2,13 +2,15 @@
 # Train and evaluate every mixer (micro scale, the paper's recipe shortened)
 # on the demo shapes with tools/train.py and tools/test.py on the CPU, and
 # print one table of top-1 accuracy and training time.
-# Usage: bash scripts/demo_mixers.sh [stm ...]   (default: all five)
+# Usage: bash scripts/demo_mixers.sh [stm ...]   (default: every family of
+# the arch table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 PY=${MMSTM_VENV:-$PWD/.venv}/bin/python
 STMS=("$@")
-[ ${#STMS[@]} -eq 0 ] && STMS=(halo pvt swin convnext dcnv3)
+FAMILIES="from mmstm.models.backbones.archs import FAMILIES; print(*FAMILIES)"
+[ ${#STMS[@]} -eq 0 ] && read -r -a STMS <<< "$("$PY" -c "$FAMILIES")"
 
 "$PY" tools/dataset_converters/make_demo_data.py --tasks classification --out data/demo
 SUMMARY=work_dirs/demo_mixers/summary.txt

@@ -1,17 +1,27 @@
+import glob
+import json
+import os
 import os.path as osp
 
+import cv2
+import numpy as np
 import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 from mmstm.apis import resolve_model
+from mmstm.datasets import imagenet_synsets
 from mmstm.demo_data import (write_classification, write_detection,
                              write_segmentation)
-from mmstm.models.backbones import ARCHS
-from mmstm.models.backbones.archs import resolve_arch
+from mmstm.engine import use_fp32_without_cuda
+from mmstm.models.backbones.archs import FAMILIES, resolve_arch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Reference outputs of the official implementation and real images, shipped
 # with the tests (tests/data/README.md says how they were produced).
 DATA_DIR = osp.join(REPO_ROOT, 'tests', 'data')
+DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 
 
 def data_file(relative):
@@ -23,8 +33,8 @@ def data_file(relative):
 TINY_ARCH = dict(dims=[8, 16, 24, 32], depths=[1, 1, 2, 1],
                  stm=dict(type='DepthwiseConvMixer', kernel_size=7))
 
-# Every mixer family of the arch table ('convnext', 'swin', ...).
-STM_FAMILIES = sorted({name.split('-')[0] for name in ARCHS})
+# Every mixer family ('convnext', 'swin', ...), as the arch table names them.
+STM_FAMILIES = sorted(FAMILIES)
 
 
 def tiny_arch(family):
@@ -76,16 +86,21 @@ def imagenet_weights(arch):
     return resolve_model(f'u-{arch}_3rdparty_in1k')[1]
 
 
-DEMO_CLASSIFIER = osp.join(
-    REPO_ROOT, 'configs/classification/demo',
-    'convnext-micro_1xb64_demo-shapes.py')
+
+
+DEMOS = {task: osp.join(REPO_ROOT, 'configs', task, 'demo', name) for
+         task, name in [
+             ('classification', 'convnext-micro_1xb64_demo-shapes.py'),
+             ('detection', 'mask-rcnn_convnext-micro_fpn_demo-shapes.py'),
+             ('segmentation', 'upernet_convnext-micro_demo-shapes.py')]}
+CLASSIFICATION_DEMO = DEMOS['classification']
 
 
 def tiny_classifier_config(tmp_path, family='convnext'):
     """The demo classifier config with ``tiny_arch(family)``, written to
     ``tmp_path`` (the analysis tools take config files)."""
     from mmengine.config import Config
-    cfg = Config.fromfile(DEMO_CLASSIFIER)
+    cfg = Config.fromfile(CLASSIFICATION_DEMO)
     arch = tiny_arch(family)
     cfg.model.backbone.arch = arch
     cfg.model.neck.in_channels = arch['dims'][-1]
@@ -153,3 +168,96 @@ def hub_cache(tmp_path, monkeypatch):
     import torch
     monkeypatch.setattr(torch.hub, '_hub_dir', str(tmp_path / 'hub'))
     return str(tmp_path / 'hub' / 'checkpoints')
+
+
+IN1K_CONFIGS = sorted(glob.glob(
+    osp.join(REPO_ROOT, 'configs/classification/*/*_in1k.py')))
+
+
+def build_classifier(cfg):
+    """The mmpretrain model of ``cfg``."""
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    return MODELS.build(cfg.model)
+
+
+def write_images(folder, count, size=40):
+    """``count`` random JPEGs in ``folder``."""
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(len(str(folder)))
+    for i in range(count):
+        image = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+        cv2.imwrite(os.path.join(folder, f'{i}.jpg'), image)
+
+
+def write_class_layout(root, indices, per_class=2):
+    """An ImageNet-variant folder: a synset folder per class index."""
+    for index in indices:
+        write_images(os.path.join(root, imagenet_synsets()[index]),
+                     per_class)
+    return str(root)
+
+
+def write_corruption_layout(root, corruptions, severities, indices):
+    """An ImageNet-C folder: corruption/severity/synset."""
+    for corruption in corruptions:
+        for severity in severities:
+            write_class_layout(root / corruption / str(severity), indices, 1)
+    return str(root)
+
+
+def demo_config(task):
+    """The demo config of ``task`` (classification, detection or
+    segmentation)."""
+    return Config.fromfile(DEMOS[task])
+
+
+def released_mask_rcnn(tmp_path, arch):
+    """A file shaped like a released Mask R-CNN checkpoint of ``arch``
+    (random values): the backbone in the official detection layout (the
+    manifest's keys and shapes) under ``backbone.``, neck and heads under
+    mmdet's names; and the mmdet model of the matching mmstm config."""
+    from mmengine.registry import MODELS
+    stm = arch.split('-')[0]
+    config = (f'{REPO_ROOT}/configs/detection/{stm}/'
+              f'mask-rcnn_{arch}_fpn_1x_coco.py')
+    cfg = Config.fromfile(config)
+    init_default_scope('mmdet')
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    with open(data_file(DET_MANIFEST)) as f:
+        backbone = json.load(f)[arch]
+    generator = torch.Generator().manual_seed(0)
+    state = {f'backbone.{k}': torch.randn(shape, generator=generator)
+             for k, shape in backbone.items()}
+    state.update({k: torch.randn(v.shape, generator=generator)
+                  for k, v in model.state_dict().items()
+                  if not k.startswith('backbone.')})
+    path = tmp_path / f'mask_rcnn_unified_{stm}_micro_1x.pth'
+    torch.save({'meta': {'epoch': 12, 'mmdet_version': '2.25.0'},
+                'state_dict': state, 'optimizer': {}}, path)
+    return config, str(path), state, model
+
+
+def on_demo_images(cfg, data_root, work_dir, img_size=32, num_images=2):
+    """``cfg`` reading ``num_images`` demo images (one batch) at
+    ``img_size`` for two epochs, the first one warm-up, without validation
+    or checkpoints."""
+    dataset = cfg.train_dataloader.dataset
+    for step in dataset.pipeline:
+        if step.type == 'RandomResizedCrop':
+            step.scale = img_size
+    dataset.update(type='CustomDataset', data_root=data_root,
+                   ann_file='meta/train.txt', data_prefix='train',
+                   indices=num_images)
+    dataset.pop('split')
+    cfg.train_dataloader.update(batch_size=num_images, num_workers=0,
+                                persistent_workers=False)
+    cfg.train_cfg.max_epochs = 2
+    warmup, cosine = cfg.param_scheduler
+    warmup.end = cosine.begin = 1
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.default_hooks.checkpoint = None
+    cfg.work_dir = str(work_dir)
+    return use_fp32_without_cuda(cfg)

@@ -4,29 +4,43 @@ model, and the ImageNet top-1 published for it where there is one."""
 import os.path as osp
 import re
 
+from mmstm.apis import model_top1
+
 from .complexity import count_flops, count_parameters
 from .models import TensorForward, build_model, load_config
 
-# Top-1 (%) published for a step: the original networks from their papers
-# (Swin-T: Liu et al. 2021; ConvNeXt-T: Liu et al. 2022) and the unified
-# models from the released checkpoints of the official repository. The
+# Top-1 (%) published for the original networks from their papers (Swin-T:
+# Liu et al. 2021; ConvNeXt-T: Liu et al. 2022). The last step of every path
+# is a released unified model, whose top-1 comes from the model index. The
 # paper's intermediate steps are not listed: its text was not reachable
 # where this table was written.
-PUBLISHED_TOP1 = {
+ORIGINAL_TOP1 = {
     'swin-tiny_0-original': (81.3, 'Swin paper'),
-    'swin-tiny_4-layer-scale': (82.3, 'released U-Swin-T'),
     'convnext-tiny_0-original': (82.1, 'ConvNeXt paper'),
-    'convnext-tiny_4-two-residual-block': (82.2, 'released U-ConvNeXt-T'),
-    'halo-tiny_4-layer-scale': (83.0, 'released U-Halo-T'),
-    'pvt-tiny_4-layer-scale': (82.1, 'released U-PVT-T'),
-    'dcnv3-tiny_4-layer-scale': (83.3, 'released U-InternImage-T'),
 }
+
+
+def published_top1(key, last_step):
+    """``(top-1, source)`` published for the step ``key``, or ``(None,
+    None)``; ``last_step``: the step is its path's last, the released
+    network (tests/configs/test_ablation_configs.py proves it)."""
+    if key in ORIGINAL_TOP1:
+        return ORIGINAL_TOP1[key]
+    if last_step:
+        name = f'u-{key.split("_")[0]}_3rdparty_in1k'
+        return model_top1(name), f'released {name}'
+    return None, None
 
 
 def step_key(config):
     """``swin-tiny_0-original`` of ``.../swin-tiny_0-original_8xb128_in1k.py``
     (the name without the batch and dataset parts)."""
     return '_'.join(osp.basename(config)[:-3].split('_')[:2])
+
+
+def step_number(config):
+    """4 of ``.../swin-tiny_4-layer-scale_8xb128_in1k.py``."""
+    return int(step_key(config).split('_')[1].split('-')[0])
 
 
 def step_description(config):
@@ -47,9 +61,15 @@ def step_description(config):
 
 def ablation_rows(configs, img_size=224):
     """One dict per config: step, change, params, FLOPs, published top-1."""
+    last = {}  # the highest step number of each path
+    for config in configs:
+        path, number = step_key(config).split('_')[0], step_number(config)
+        last[path] = max(last.get(path, number), number)
     for config in configs:
         model = TensorForward(build_model(load_config(config)))
-        top1, source = PUBLISHED_TOP1.get(step_key(config), (None, None))
+        path = step_key(config).split('_')[0]
+        top1, source = published_top1(
+            step_key(config), step_number(config) == last[path])
         yield dict(step=step_key(config), change=step_description(config),
                    params=count_parameters(model.measured),
                    gflops=count_flops(model, (1, 3, img_size, img_size)) / 1e9,

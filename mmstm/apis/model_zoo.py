@@ -45,6 +45,26 @@ def _models():
     return models
 
 
+def model_entry(name):
+    """The model index entry of the released model ``name`` (its metafile's
+    ``Name``, ``Config``, ``Metadata``, ``Results``, ``Weights``)."""
+    models = _models()
+    if name not in models:
+        close = [n for n in models if name.split('_')[0] in n]
+        raise KeyError(f'no released model "{name}"; '
+                       + (f'did you mean {close}? ' if close else '')
+                       + 'mmstm.apis.list_models() lists them all')
+    return models[name]
+
+
+def model_top1(name):
+    """The published ImageNet-1K top-1 (%) of the released model ``name``."""
+    for result in model_entry(name)['Results']:
+        if 'Top 1 Accuracy' in result['Metrics']:
+            return result['Metrics']['Top 1 Accuracy']
+    raise KeyError(f'{name} has no published top-1')
+
+
 def list_models(pattern='*'):
     """Names of the released models matching the shell ``pattern``."""
     return sorted(name for name in _models()
@@ -54,13 +74,8 @@ def list_models(pattern='*'):
 def resolve_model(name):
     """``(config path, weights URL)`` of the released model ``name``, e.g.
     for ``DetInferencer(model=config, weights=weights)``."""
-    models = _models()
-    if name not in models:
-        close = [n for n in models if name.split('_')[0] in n]
-        raise KeyError(f'no released model "{name}"; '
-                       + (f'did you mean {close}? ' if close else '')
-                       + 'mmstm.apis.list_models() lists them all')
-    return models[name]['Config'], models[name]['Weights']
+    entry = model_entry(name)
+    return entry['Config'], entry['Weights']
 
 
 def register_with_mmpretrain():

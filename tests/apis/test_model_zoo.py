@@ -6,12 +6,10 @@ import os.path as osp
 
 import pytest
 import torch
-import yaml
 from mmengine.config import Config
 
 import mmstm  # noqa: F401  (registers the index with mmpretrain)
-from mmstm.apis import list_models, resolve_model
-from mmstm.apis.model_zoo import metafiles
+from mmstm.apis import list_models, model_entry, resolve_model
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS
 from mmstm.models.official_checkpoint import load_official_weights
@@ -33,16 +31,6 @@ def test_every_released_model_has_a_name_a_config_and_official_weights():
         config, weights = resolve_model(name)
         assert osp.isfile(config), config
         assert weights.startswith(RELEASE + '/')
-
-
-def model_entry(name):
-    """The metafile entry of the released model ``name``."""
-    for path in metafiles():
-        with open(path) as f:
-            for model in yaml.safe_load(f)['Models']:
-                if model['Name'] == name:
-                    return model
-    raise KeyError(name)
 
 
 def test_metafile_parameter_counts_are_the_official_models():

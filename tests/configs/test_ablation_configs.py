@@ -9,19 +9,13 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from tests.configs.test_classification_configs import build
-from tests.configs.test_classification_training import on_demo_images
-from tests.conftest import REPO_ROOT
+from mmstm.apis import resolve_model
+from mmstm.models.backbones.archs import FAMILIES
+
+from tests.conftest import REPO_ROOT, build_classifier, on_demo_images
 
 ABLATION = osp.join(REPO_ROOT, 'configs/classification/ablation')
 STEP_CONFIGS = sorted(glob.glob(osp.join(ABLATION, '*/*_in1k.py')))
-RELEASED = {
-    'swin': 'swin/swin-tiny_8xb128_in1k.py',
-    'convnext': 'convnext/convnext-tiny_32xb128_in1k.py',
-    'halo': 'halo/halo-tiny_8xb128_in1k.py',
-    'pvt': 'pvt/pvt-tiny_8xb128_in1k.py',
-    'dcnv3': 'dcnv3/dcnv3-tiny_32xb128_in1k.py',
-}
 # the published originals (Swin paper, ConvNeXt paper)
 ORIGINAL_PARAMS = {'swin': 28_288_354, 'convnext': 28_589_128}
 
@@ -35,11 +29,12 @@ def steps(family):
 
 
 def num_params(config):
-    return sum(p.numel() for p in build(Config.fromfile(config)).parameters())
+    model = build_classifier(Config.fromfile(config))
+    return sum(p.numel() for p in model.parameters())
 
 
 def test_every_mixer_has_a_path_of_five_steps():
-    for family in RELEASED:
+    for family in FAMILIES:
         numbers = [name(c).split('_')[1].split('-')[0] for c in steps(family)]
         assert numbers == ['0', '1', '2', '3', '4'], family
 
@@ -52,18 +47,19 @@ def test_original_designs_have_the_published_size(family):
 def test_swin_original_with_layer_scale_is_the_papers_code_count():
     cfg = Config.fromfile(steps('swin')[0])
     cfg.model.backbone.layer_scale_init_value = 1e-6
-    assert sum(p.numel() for p in build(cfg).parameters()) == 28_297_186
+    model = build_classifier(cfg)
+    assert sum(p.numel() for p in model.parameters()) == 28_297_186
 
 
-@pytest.mark.parametrize('family', sorted(RELEASED))
+@pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_each_step_inherits_the_previous_and_the_last_is_released(family):
     path = steps(family)
     for previous, config in zip(path, path[1:]):
         with open(config) as f:
             assert f"_base_ = './{osp.basename(previous)}'" in f.read()
-    last = build(Config.fromfile(path[-1])).state_dict()
-    released = build(Config.fromfile(osp.join(
-        REPO_ROOT, 'configs/classification', RELEASED[family]))).state_dict()
+    last = build_classifier(Config.fromfile(path[-1])).state_dict()
+    released = build_classifier(Config.fromfile(
+        resolve_model(f'u-{family}-tiny_3rdparty_in1k')[0])).state_dict()
     assert {k: v.shape for k, v in last.items()} == \
         {k: v.shape for k, v in released.items()}
 

@@ -1,32 +1,19 @@
 """The 20 ImageNet-1K configs build the released models with the paper's
 recipe."""
-import glob
 import json
 import os.path as osp
 import re
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones.archs import FAMILIES, split_arch_name
 
-from tests.conftest import REPO_ROOT, data_file
+from tests.conftest import IN1K_CONFIGS, build_classifier, data_file
 
-IN1K_CONFIGS = sorted(glob.glob(
-    osp.join(REPO_ROOT, 'configs/classification/*/*_in1k.py')))
-# The paper's ImageNet drop-path rates (micro, tiny, small, base).
-DROP_PATH = dict(halo=[0, .2, .3, .5], pvt=[0, .1, .3, .5],
-                 swin=[0, .2, .3, .5], convnext=[0, .1, .4, .5],
-                 dcnv3=[0, .1, .3, .5])
-SCALES = ['micro', 'tiny', 'small', 'base']
-CONVOLUTION = {'convnext', 'dcnv3'}
-
-
-def build(cfg):
-    from mmpretrain.registry import MODELS
-    init_default_scope('mmpretrain')
-    return MODELS.build(cfg.model)
+CONVOLUTION = {f for f, facts in FAMILIES.items()
+               if facts['recipe'] == 'convolution'}
 
 
 def test_one_config_per_released_model():
@@ -39,18 +26,18 @@ def test_one_config_per_released_model():
 def test_config_builds_the_released_model(config):
     cfg = Config.fromfile(config)
     arch = cfg.model.backbone.arch
-    family, scale = arch.split('-')
+    family, scale = split_arch_name(arch)
     assert osp.basename(config).startswith(arch + '_')
     assert osp.basename(osp.dirname(config)) == family
     assert cfg.model.backbone.drop_path_rate == \
-        DROP_PATH[family][SCALES.index(scale)]
+        FAMILIES[family]['drop_path'][scale]
     with open(data_file('reference/official_state_dict_manifest.json')) as f:
         expected = json.load(f)[arch]['params']
-    model = build(cfg)
+    model = build_classifier(cfg)
     assert sum(p.numel() for p in model.parameters()) == expected
 
 
-@pytest.mark.parametrize('family', sorted(DROP_PATH))
+@pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_recipe_of_the_paper(family):
     config, = [c for c in IN1K_CONFIGS
                if osp.basename(c).startswith(f'{family}-micro_')]

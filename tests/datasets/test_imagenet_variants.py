@@ -1,34 +1,13 @@
 """ImageNet-A/R/Sketch/C folder layouts read with ImageNet-1K labels."""
-import os
 
-import cv2
-import numpy as np
 import pytest
 
 from mmstm.datasets import ImageNetVariant, imagenet_synsets
 
+from tests.conftest import (write_class_layout, write_corruption_layout,
+                            write_images)
+
 SYNSETS = imagenet_synsets()
-
-
-def write_images(folder, count, size=40):
-    os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(len(str(folder)))
-    for i in range(count):
-        image = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
-        cv2.imwrite(os.path.join(folder, f'{i}.jpg'), image)
-
-
-def write_class_layout(root, indices, per_class=2):
-    for index in indices:
-        write_images(os.path.join(root, SYNSETS[index]), per_class)
-    return str(root)
-
-
-def write_corruption_layout(root, corruptions, severities, indices):
-    for corruption in corruptions:
-        for severity in severities:
-            write_class_layout(root / corruption / str(severity), indices, 1)
-    return str(root)
 
 
 def test_the_synset_list_is_imagenet_order():

@@ -8,7 +8,7 @@ from torch import nn
 
 import mmstm  # noqa: F401  (installs the conversion)
 
-from tests.tools.test_official_to_mmstm import released_mask_rcnn
+from tests.conftest import released_mask_rcnn
 
 
 def test_a_released_mask_rcnn_file_loads_into_the_detector(tmp_path):

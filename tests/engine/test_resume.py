@@ -4,8 +4,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
-from tests.conftest import TINY_ARCH
+from tests.conftest import CLASSIFICATION_DEMO, TINY_ARCH
 
 
 class Interrupt(Exception):

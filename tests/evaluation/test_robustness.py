@@ -10,9 +10,8 @@ import torch
 from mmstm.evaluation import (ALEXNET_ERRORS, CorruptionError, SubsetAccuracy,
                               corruption_errors)
 
-from tests.conftest import REPO_ROOT, tiny_classifier_config
-from tests.datasets.test_imagenet_variants import (write_class_layout,
-                                                   write_corruption_layout)
+from tests.conftest import (REPO_ROOT, tiny_classifier_config,
+                            write_class_layout, write_corruption_layout)
 
 
 def scores_with(top, runner_up=None):

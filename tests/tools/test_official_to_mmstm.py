@@ -1,5 +1,4 @@
 """tools/model_converters/official_to_mmstm.py on the reference checkpoint."""
-import json
 import subprocess
 import sys
 
@@ -7,8 +6,8 @@ import torch
 
 from mmstm.engine import load_weights_only
 
-from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
-from tests.conftest import REPO_ROOT, data_file
+from tests.conftest import (CLASSIFICATION_DEMO, REPO_ROOT, data_file,
+                            released_mask_rcnn)
 
 DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 
@@ -60,34 +59,6 @@ def test_a_wrong_config_writes_nothing(tmp_path):
     assert result.returncode != 0
     assert 'arch' in result.stderr or 'match' in result.stderr
     assert not dst.exists()
-
-
-def released_mask_rcnn(tmp_path, arch):
-    """A file shaped like a released Mask R-CNN checkpoint of ``arch``
-    (random values): the backbone in the official detection layout (the
-    manifest's keys and shapes) under ``backbone.``, neck and heads under
-    mmdet's names; and the mmdet model of the matching mmstm config."""
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, init_default_scope
-    stm = arch.split('-')[0]
-    config = (f'{REPO_ROOT}/configs/detection/{stm}/'
-              f'mask-rcnn_{arch}_fpn_1x_coco.py')
-    cfg = Config.fromfile(config)
-    init_default_scope('mmdet')
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
-    with open(data_file(DET_MANIFEST)) as f:
-        backbone = json.load(f)[arch]
-    generator = torch.Generator().manual_seed(0)
-    state = {f'backbone.{k}': torch.randn(shape, generator=generator)
-             for k, shape in backbone.items()}
-    state.update({k: torch.randn(v.shape, generator=generator)
-                  for k, v in model.state_dict().items()
-                  if not k.startswith('backbone.')})
-    path = tmp_path / f'mask_rcnn_unified_{stm}_micro_1x.pth'
-    torch.save({'meta': {'epoch': 12, 'mmdet_version': '2.25.0'},
-                'state_dict': state, 'optimizer': {}}, path)
-    return config, str(path), state, model
 
 
 def test_converts_a_released_mask_rcnn_checkpoint(tmp_path):

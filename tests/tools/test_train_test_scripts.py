@@ -7,8 +7,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from tests.configs.test_base_inheritance import CLASSIFICATION_DEMO
-from tests.conftest import REPO_ROOT, TINY_ARCH
+from tests.conftest import CLASSIFICATION_DEMO, REPO_ROOT, TINY_ARCH
 
 
 def run(*args, env=None):

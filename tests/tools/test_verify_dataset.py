@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import DEMO_CLASSIFIER, REPO_ROOT
+from tests.conftest import CLASSIFICATION_DEMO, REPO_ROOT
 
 DETECTION_DEMO = osp.join(REPO_ROOT, 'configs/detection/demo',
                           'mask-rcnn_convnext-micro_fpn_demo-shapes.py')
@@ -32,12 +32,12 @@ def test_finds_an_unreadable_classification_image(demo_classification,
     options = roots(root, 'train', 'val') + [
         f'{s}_dataloader.dataset.classes={root}/classes.txt'
         for s in ('train', 'val')]
-    clean = verify(DEMO_CLASSIFIER, *options)
+    clean = verify(CLASSIFICATION_DEMO, *options)
     assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
     assert 'no problems found' in clean.stdout
     image = sorted((root / 'train').rglob('*.JPEG'))[3]
     image.write_bytes(b'not a jpeg')
-    result = verify(DEMO_CLASSIFIER, *options)
+    result = verify(CLASSIFICATION_DEMO, *options)
     assert result.returncode == 1
     assert f'[train] {image}: unreadable image' in result.stdout
     assert '1 problem(s) found' in result.stdout

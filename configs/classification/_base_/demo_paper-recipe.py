@@ -15,12 +15,6 @@ _base_ = [
 
 model = dict(head=dict(num_classes=6, topk=(1, )),
              train_cfg=dict(augments=None))
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={
-    '.pos_embed': dict(decay_mult=0.0),
-    '.relative_position_bias_table': dict(decay_mult=0.0),
-    '.height_rel': dict(decay_mult=0.0),
-    '.width_rel': dict(decay_mult=0.0),
-}))
 train_cfg = dict(max_epochs=30, val_interval=10)
 val_evaluator = dict(topk=(1, ))
 test_evaluator = val_evaluator

@@ -96,6 +96,30 @@ ARCHS = {
         stm=dict(type='DepthwiseConvMixer', kernel_size=7), norm_eps=1e-6),
 }
 
+SCALES = ('micro', 'tiny', 'small', 'base')
+# How the paper trained each mixer family (the arch names' prefix) on
+# ImageNet-1K: which of its two recipes (configs/classification/_base_/
+# schedules/imagenet_300e_<recipe>.py) and the drop path of each scale.
+# The published results are in the model index (model-index.yml).
+FAMILIES = {
+    'halo': dict(recipe='attention',
+                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'pvt': dict(recipe='attention',
+                drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
+    'swin': dict(recipe='attention',
+                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'convnext': dict(recipe='convolution',
+                     drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'dcnv3': dict(recipe='convolution',
+                  drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
+}
+
+
+def split_arch_name(name):
+    """``'swin-tiny'`` -> ``('swin', 'tiny')``."""
+    family, scale = name.rsplit('-', 1)
+    return family, scale
+
 
 def _check_per_stage(name, value, kind):
     if not isinstance(value, (list, tuple)) or len(value) != NUM_STAGES:

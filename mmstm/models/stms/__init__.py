@@ -1,10 +1,19 @@
-from .base import BaseSTM, mixer_class
-from .dcnv3 import DCNv3
-from .depthwise_conv import DepthwiseConvMixer
-from .halo import HaloAttention
-from .shifted_window import ShiftedWindowAttention
-from .spatial_reduction import SpatialReductionAttention
+"""The spatial token mixers: every module of this package defines mixers
+and registers them in ``mmstm.registry.MODELS`` on import. All modules are
+imported here, so a new mixer is its file and nothing else in this package;
+its classes are exported under their names."""
+import importlib
+import inspect
+import pkgutil
 
-__all__ = ['BaseSTM', 'mixer_class', 'DCNv3', 'DepthwiseConvMixer',
-           'HaloAttention', 'ShiftedWindowAttention',
-           'SpatialReductionAttention']
+from .base import BaseSTM, mixer_class, registered_mixers
+
+__all__ = ['BaseSTM', 'mixer_class', 'registered_mixers']
+
+for _info in pkgutil.iter_modules(__path__):
+    _module = importlib.import_module(f'{__name__}.{_info.name}')
+    for _name, _cls in inspect.getmembers(_module, inspect.isclass):
+        if issubclass(_cls, BaseSTM) and _cls is not BaseSTM and \
+                _cls.__module__ == _module.__name__:
+            globals()[_name] = _cls
+            __all__.append(_name)

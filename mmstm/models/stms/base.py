@@ -61,3 +61,10 @@ def mixer_class(stm_type):
     if mixer is None:
         raise KeyError(f'unknown mixer type {stm_type!r}')
     return mixer
+
+
+def registered_mixers():
+    """``{name: class}`` of every registered mixer (a ``BaseSTM``
+    subclass), for whatever must cover every mixer."""
+    return {name: cls for name, cls in MODELS.module_dict.items()
+            if isinstance(cls, type) and issubclass(cls, BaseSTM)}

@@ -278,3 +278,14 @@ def test_downstream_pvt_adds_its_position_embedding_to_the_mixer_only():
     mixed = x + block.gamma1 * block.stm(seen['mixer_input'])
     torch.testing.assert_close(
         seen['out'], mixed + block.gamma2 * block.mlp(block.norm2(mixed)))
+
+
+def test_every_arch_belongs_to_a_family_with_its_recipe():
+    # FAMILIES is where a family's training facts live: it must cover the
+    # arch table exactly, every scale with a drop path
+    from mmstm.models.backbones.archs import FAMILIES, SCALES, split_arch_name
+    assert {split_arch_name(a) for a in ARCHS} == \
+        {(f, s) for f in FAMILIES for s in SCALES}
+    for family, facts in FAMILIES.items():
+        assert facts['recipe'] in ('attention', 'convolution'), family
+        assert set(facts['drop_path']) == set(SCALES), family

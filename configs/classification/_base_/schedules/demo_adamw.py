@@ -1,12 +1,13 @@
-# The paper's optimiser (AdamW, weight decay 0.05 without decay on norms,
-# biases and layer scales; warm-up then cosine per iteration; clipping 5.0),
-# shortened for the demo data on a CPU.
+# The paper's optimiser (AdamW, weight decay 0.05; warm-up then cosine per
+# iteration; clipping 5.0), shortened for the demo data on a CPU, with
+# mmstm's broader no-decay rule (norms, biases, layer scales, position
+# embeddings and tables; configs/_base_/no_decay_paramwise.py).
+_base_ = ['../../../_base_/no_decay_paramwise.py']
+
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05, eps=1e-8,
                    betas=(0.9, 0.999)),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       custom_keys={'gamma1': dict(decay_mult=0.0),
-                                    'gamma2': dict(decay_mult=0.0)}),
+    paramwise_cfg={{_base_.no_decay_on_1d_and_positions_paramwise_cfg}},
     clip_grad=dict(max_norm=5.0))
 
 param_scheduler = [
