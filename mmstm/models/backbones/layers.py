@@ -9,19 +9,11 @@ itself would not reach them), so detection and segmentation sizes work
 with every combination.
 """
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from ..stms.mechanics import pad_to_multiple
+
 NORM_EPS = 1e-6
-
-
-def pad_to_multiple(x, multiple):
-    """Zero-pad a channels-last map on the bottom/right to multiples."""
-    height, width = x.shape[1:3]
-    pad_h, pad_w = -height % multiple, -width % multiple
-    if pad_h or pad_w:
-        x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
-    return x
 
 
 class ConvNorm(nn.Module):

@@ -235,10 +235,19 @@ class UnifiedBackbone(BaseModule):
                     trunc_normal_(m.weight, std=.02)
                     if m.bias is not None:
                         nn.init.zeros_(m.bias)
-            for m in self.modules():
-                if isinstance(m, BaseSTM):
-                    m.init_weights()
-        super().init_weights()
+            self._init_mixers()
+            super().init_weights()
+            return
+        super().init_weights()  # the config's init_cfg
+        # mmengine's recursion stops at the plain containers around the
+        # blocks, so the mixers' own initialisation (e.g. DCNv3's zero
+        # offsets) would never run
+        self._init_mixers()
+
+    def _init_mixers(self):
+        for m in self.modules():
+            if isinstance(m, BaseSTM):
+                m.init_weights()
 
     def load_pretrained(self, checkpoint, prefix=None):
         """Load the backbone weights of ``checkpoint`` (a file or URL read

@@ -1,6 +1,7 @@
-"""The spatial token mixers: every module of this package defines mixers
-and registers them in ``mmstm.registry.MODELS`` on import. All modules are
-imported here, so a new mixer is its file and nothing else in this package;
+"""The spatial token mixers: every module of this package (mixers, and the
+contract and mechanics they share) is imported here, which registers the
+mixers in ``mmstm.registry.MODELS``.
+A new mixer is its file and nothing else in this package;
 its classes are exported under their names."""
 import importlib
 import inspect

@@ -9,6 +9,7 @@ from torch import nn
 from mmstm.registry import MODELS
 
 from .base import BaseSTM
+from .mechanics import ShapeCache
 
 
 def base_grid(kernel_size, dtype=torch.float32):
@@ -86,7 +87,7 @@ class DCNv3(BaseSTM):
         self.value_proj = nn.Linear(embed_dims, embed_dims)
         self.output_proj = nn.Linear(embed_dims, embed_dims)
         self.register_buffer('grid', base_grid(kernel_size), persistent=False)
-        self._references = {}
+        self._references = ShapeCache()
 
     def init_weights(self):
         super().init_weights()
@@ -102,18 +103,17 @@ class DCNv3(BaseSTM):
         """Reference points, the (x, y) size of the padded value map that
         normalises offsets, and the kernel's level shapes/start index, built
         once per input shape (no host-to-device copies per forward)."""
-        key = (height, width, device)
-        if key not in self._references:
-            if len(self._references) >= 32:  # e.g. multi-scale training
-                self._references.clear()
-            shape = (height + 2 * self.padding, width + 2 * self.padding)
-            shapes = torch.tensor([shape], device=device)
-            self._references[key] = (
-                reference_points(height, width, self.padding, device),
+        return self._references.get((height, width, device),
+                                    self._build_geometry, height, width,
+                                    device)
+
+    def _build_geometry(self, height, width, device):
+        shape = (height + 2 * self.padding, width + 2 * self.padding)
+        shapes = torch.tensor([shape], device=device)
+        return (reference_points(height, width, self.padding, device),
                 torch.tensor([shape[1], shape[0]], dtype=torch.float32,
                              device=device),
                 shapes, shapes.new_zeros(1))
-        return self._references[key]
 
     def _sample(self, value, shapes, start, locations, weights):
         """Deformable aggregation, ``(B, N, C)``."""

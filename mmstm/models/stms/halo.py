@@ -9,6 +9,7 @@ from mmstm.registry import MODELS
 from ..position import (resize_on_load, resize_relative_table_1d,
                         resize_relative_table_2d)
 from .base import BaseSTM, check_padding
+from .mechanics import ShapeCache, pad_to_multiple
 
 POS_EMBED_TYPES = ('query_related', 'query_free')
 
@@ -90,7 +91,7 @@ class HaloAttention(BaseSTM):
                 'relative_position_bias_table':
                 lambda v, s: resize_relative_table_2d(v, s[0])})
         self._register_table_indices()
-        self._geometry = {}
+        self._geometry = ShapeCache()
 
     def _register_table_indices(self):
         """Indices into the position tables for every (query, key) pair of a
@@ -119,17 +120,16 @@ class HaloAttention(BaseSTM):
     def _padded_keys(self, height, width, device):
         """``(blocks, win*win)`` mask of the keys that are padding, built
         once per input shape."""
-        key = (height, width, device)
-        if key not in self._geometry:
-            if len(self._geometry) >= 32:  # e.g. multi-scale training
-                self._geometry.clear()
-            bs = self.block_size
-            valid = torch.ones(1, height, width, 1, device=device)
-            valid = F.pad(valid, (0, 0, 0, -width % bs, 0, -height % bs),
-                          value=float(self.padding == 'zeros'))
-            valid = _halo_windows(valid, bs, self.halo_size)
-            self._geometry[key] = valid.reshape(-1, self.window_size**2) == 0
-        return self._geometry[key]
+        return self._geometry.get((height, width, device),
+                                  self._build_padded_keys, height, width,
+                                  device)
+
+    def _build_padded_keys(self, height, width, device):
+        valid = torch.ones(1, height, width, 1, device=device)
+        valid = pad_to_multiple(valid, self.block_size,
+                                value=float(self.padding == 'zeros'))
+        valid = _halo_windows(valid, self.block_size, self.halo_size)
+        return valid.reshape(-1, self.window_size**2) == 0
 
     def _position_logits(self, q):
         """``(..., block*block, win*win)`` position logits for queries ``q``
@@ -147,7 +147,7 @@ class HaloAttention(BaseSTM):
         self.check_input(x)
         batch, height, width, channels = x.shape
         bs, win, heads = self.block_size, self.window_size, self.num_heads
-        x = F.pad(x, (0, 0, 0, -width % bs, 0, -height % bs))
+        x = pad_to_multiple(x, bs)
         blocks_h, blocks_w = x.shape[1] // bs, x.shape[2] // bs
         padded_keys = self._padded_keys(height, width, x.device)
 

@@ -8,6 +8,7 @@ from mmstm.registry import MODELS
 
 from ..position import resize_on_load, resize_relative_table_2d
 from .base import BaseSTM, check_padding
+from .mechanics import ShapeCache
 
 # The official masks use -100, not -inf; keeping it keeps the same function.
 MASK_VALUE = -100.0
@@ -85,7 +86,7 @@ class ShiftedWindowAttention(BaseSTM):
         resize_on_load(self, {
             'relative_position_bias_table':
             lambda value, shape: resize_relative_table_2d(value, shape[0])})
-        self._masks = {}
+        self._masks = ShapeCache()
 
     def _layout(self, height, width):
         """Window (h, w), shift and padded size for a map of this size."""
@@ -96,23 +97,25 @@ class ShiftedWindowAttention(BaseSTM):
         padded = (-(-height // ws) * ws, -(-width // ws) * ws)
         return (ws, ws), self.shift_size, padded
 
+    def _build_geometry(self, height, width, device):
+        """Which tokens of a window may not see each other (other shifted
+        region, padding) and the relative position index."""
+        (wh, ww), shift, (hp, wp) = self._layout(height, width)
+        valid = (height, width) if self.padding == 'masked' else (hp, wp)
+        labels = window_labels(hp, wp, max(wh, ww), shift, *valid)
+        labels = labels.view(hp // wh, wh, wp // ww, ww).transpose(1, 2)
+        labels = labels.reshape(-1, wh * ww)
+        separated = labels[:, None, :] != labels[:, :, None]
+        separated |= (labels == -1)[:, None, :]
+        index = relative_position_index(wh, ww, self.window_size)
+        return separated.to(device), index.to(device)
+
     def _mask(self, height, width, device, dtype):
         """Additive mask (windows, heads, N, N): relative position bias plus
         shift and padding masks; the geometry is cached per shape."""
-        (wh, ww), shift, (hp, wp) = self._layout(height, width)
-        key = (height, width, device)
-        if key not in self._masks:
-            if len(self._masks) >= 32:  # e.g. multi-scale training
-                self._masks.clear()
-            valid = (height, width) if self.padding == 'masked' else (hp, wp)
-            labels = window_labels(hp, wp, max(wh, ww), shift, *valid)
-            labels = labels.view(hp // wh, wh, wp // ww, ww).transpose(1, 2)
-            labels = labels.reshape(-1, wh * ww)
-            separated = labels[:, None, :] != labels[:, :, None]
-            separated |= (labels == -1)[:, None, :]
-            index = relative_position_index(wh, ww, self.window_size)
-            self._masks[key] = (separated.to(device), index.to(device))
-        separated, index = self._masks[key]
+        separated, index = self._masks.get(
+            (height, width, device), self._build_geometry, height, width,
+            device)
         bias = self.relative_position_bias_table[index.flatten()]
         bias = bias.view(*index.shape, -1).permute(2, 0, 1).to(dtype)
         return bias.unsqueeze(0).masked_fill(separated[:, None],

@@ -5,6 +5,7 @@ from torch import nn
 from mmstm.registry import MODELS
 
 from .base import BaseSTM
+from .mechanics import pad_to_multiple
 
 
 @MODELS.register_module()
@@ -42,10 +43,7 @@ class SpatialReductionAttention(BaseSTM):
         """``(B, H, W, C)`` -> ``(B, M, C)`` key/value tokens."""
         if self.sr_ratio == 1:
             return x.flatten(1, 2)
-        height, width = x.shape[1:3]
-        x = F.pad(x, (0, 0, 0, -width % self.sr_ratio,
-                      0, -height % self.sr_ratio))
-        x = self.sr(x.permute(0, 3, 1, 2))
+        x = self.sr(pad_to_multiple(x, self.sr_ratio).permute(0, 3, 1, 2))
         return self.norm(x.flatten(2).transpose(1, 2))
 
     def forward(self, x):

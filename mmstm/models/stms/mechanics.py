@@ -1,0 +1,40 @@
+"""Mechanics the mixers share: padding a channels-last map, and geometry
+(masks, index tables, reference points) derived from the input shape and
+built once per shape."""
+from collections import OrderedDict
+
+import torch.nn.functional as F
+
+
+def pad_to_multiple(x, multiple, value=0.0):
+    """Pad a channels-last map ``(B, H, W, C)`` on the bottom/right so that
+    ``H`` and ``W`` are multiples of ``multiple``."""
+    height, width = x.shape[1:3]
+    pad_h, pad_w = -height % multiple, -width % multiple
+    if pad_h or pad_w:
+        x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h), value=value)
+    return x
+
+
+class ShapeCache:
+    """What a mixer derives from its input's shape, built by ``build`` once
+    per key (height, width, device) and reused by every later forward. At
+    most ``capacity`` shapes are kept (multi-scale training and sliding-
+    window testing see many); the least recently used goes first."""
+
+    def __init__(self, capacity=32):
+        self.capacity = capacity
+        self._entries = OrderedDict()
+
+    def get(self, key, build, *args):
+        """The entry of ``key``, made by ``build(*args)`` if missing."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        value = self._entries[key] = build(*args)
+        if len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+        return value
+
+    def __len__(self):
+        return len(self._entries)
