@@ -38,13 +38,8 @@ class PixelClassifier(nn.Module):
         """The backbone's four stage outputs, whatever ``out_indices`` it
         was built with (for the receptive field; a stage without a norm of
         its own, e.g. the original Swin's, is returned un-normed)."""
-        backbone = self.model.backbone
-        built = backbone.out_indices
-        backbone.out_indices = (0, 1, 2, 3)
-        try:
-            return backbone(self.normalize(pixels))
-        finally:
-            backbone.out_indices = built
+        return self.model.backbone.forward_intermediates(
+            self.normalize(pixels))
 
 
 def load_classifier(config, checkpoint=None, device='cpu', cfg_options=None):

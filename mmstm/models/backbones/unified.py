@@ -318,12 +318,18 @@ class UnifiedBackbone(BaseModule):
 
     def forward(self, x):
         """NCHW images -> tuple of NCHW maps (strides 4, 8, 16, 32, ceil)."""
+        return self.forward_intermediates(x, self.out_indices)
+
+    def forward_intermediates(self, x, indices=(0, 1, 2, 3)):
+        """The NCHW outputs of the stages ``indices`` (whatever
+        ``out_indices`` the backbone was built with), computed only as deep
+        as the last of them; e.g. for the analyses' receptive fields."""
         checkpoint_blocks = (self.with_cp and self.training
                              and torch.is_grad_enabled())
         x = self.stem(x)
         outs = []
-        for i, stage in enumerate(self.stages):
+        for i, stage in enumerate(self.stages[:max(indices, default=-1) + 1]):
             x, out = stage(x, checkpoint_blocks)
-            if i in self.out_indices:
+            if i in indices:
                 outs.append(out.permute(0, 3, 1, 2).contiguous())
         return tuple(outs)

@@ -289,3 +289,15 @@ def test_every_arch_belongs_to_a_family_with_its_recipe():
     for family, facts in FAMILIES.items():
         assert facts['recipe'] in ('attention', 'convolution'), family
         assert set(facts['drop_path']) == set(SCALES), family
+
+
+def test_intermediates_whatever_the_out_indices():
+    backbone = tiny_of('swin', out_indices=(3, )).eval()
+    x = torch.randn(1, 3, 61, 47)
+    with torch.no_grad():
+        maps = backbone.forward_intermediates(x)
+        last, = backbone(x)
+        first, = backbone.forward_intermediates(x, (0, ))
+    assert [m.shape[1] for m in maps] == backbone.arch['dims']
+    torch.testing.assert_close(maps[3], last, rtol=0, atol=0)
+    torch.testing.assert_close(maps[0], first, rtol=0, atol=0)
