@@ -37,7 +37,10 @@ def reference_points(height, width, padding, device):
 
 @MODELS.register_module()
 class DCNv3(BaseSTM):
-    """Deformable convolution v3 as a token mixer.
+    """Deformable convolution v3 as a token mixer: a depth-wise conv + LN +
+    GELU predicts per-group offsets around a 3x3 grid and softmax weights;
+    bilinear sampling with mmcv's multi-scale deformable attention (CUDA
+    kernel on GPU, PyTorch path on CPU).
 
     A depth-wise conv (+ LayerNorm + GELU) of the input predicts, for every
     position and group, offsets of ``kernel_size**2`` points around a regular

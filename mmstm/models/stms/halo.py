@@ -27,7 +27,9 @@ def _halo_windows(x, block_size, halo_size):
 @MODELS.register_module()
 class HaloAttention(BaseSTM):
     """Blocked local self-attention: every ``block_size`` square of queries
-    attends to the block grown by ``halo_size`` on each side.
+    (7x7) attends to the block grown by ``halo_size`` (3) on each side;
+    query-related relative logits from height and width tables (or
+    ``pos_embed_type='query_free'``: a learned bias per head).
 
     Any ``H, W`` works: the map is zero-padded at the bottom/right to a
     multiple of the block. The halo beyond the (padded) map is always masked

@@ -45,8 +45,9 @@ def window_labels(height, width, window, shift, valid_h, valid_w):
 
 @MODELS.register_module()
 class ShiftedWindowAttention(BaseSTM):
-    """Multi-head self-attention inside ``window_size`` windows, optionally
-    shifted by half a window, with a learned relative position bias.
+    """Multi-head self-attention inside ``window_size`` windows (7x7),
+    optionally shifted by half a window (every other block), with a learned
+    relative position bias.
 
     Sizes that are no multiple of the window are padded at the bottom/right,
     in one of two ways (the shift mask is built for the actual size, once per

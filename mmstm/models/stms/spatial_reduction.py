@@ -11,7 +11,9 @@ from .mechanics import pad_to_multiple
 @MODELS.register_module()
 class SpatialReductionAttention(BaseSTM):
     """Global multi-head attention whose keys and values come from the map
-    reduced by a ``sr_ratio`` x ``sr_ratio`` strided conv and LayerNorm.
+    reduced by a ``sr_ratio`` x ``sr_ratio`` strided conv and LayerNorm
+    (ratios 8, 4, 2, 1 over the stages; the arch adds a learned absolute
+    position embedding before each stage).
 
     Maps whose sides are not multiples of ``sr_ratio`` are zero-padded at
     the bottom/right before the reduction, so every token reaches a key and
