@@ -35,6 +35,12 @@ TINY_ARCH = dict(dims=[8, 16, 24, 32], depths=[1, 1, 2, 1],
 
 # Every mixer family ('convnext', 'swin', ...), as the arch table names them.
 STM_FAMILIES = sorted(FAMILIES)
+# The archs and families the paper released, which the official reference
+# data covers (an arena mixer has arch rows and configs, but no release).
+with open(osp.join(DATA_DIR, 'reference',
+                   'official_state_dict_manifest.json')) as _manifest:
+    RELEASED_ARCHS = sorted(json.load(_manifest))
+RELEASED_FAMILIES = sorted({a.rsplit('-', 1)[0] for a in RELEASED_ARCHS})
 
 
 def tiny_arch(family):

@@ -11,10 +11,9 @@ from mmengine.config import Config
 import mmstm  # noqa: F401  (registers the index with mmpretrain)
 from mmstm.apis import list_models, model_entry, resolve_model
 from mmstm.engine import load_weights_only
-from mmstm.models.backbones import ARCHS
 from mmstm.models.official_checkpoint import load_official_weights
 
-from tests.conftest import data_file, reference_arch
+from tests.conftest import RELEASED_ARCHS, data_file, reference_arch
 
 RELEASE = 'https://github.com/OpenGVLab/STM-Evaluation/releases/download'
 
@@ -23,10 +22,11 @@ def test_every_released_model_has_a_name_a_config_and_official_weights():
     import mmpretrain
     imagenet = mmpretrain.list_models('u-*')
     assert imagenet == list_models('u-*')
-    assert imagenet == sorted(f'u-{arch}_3rdparty_in1k' for arch in ARCHS)
+    assert imagenet == sorted(f'u-{arch}_3rdparty_in1k'
+                              for arch in RELEASED_ARCHS)
     coco = list_models('mask-rcnn_u-*')
     assert coco == sorted(f'mask-rcnn_u-{arch}_fpn_1x_coco'
-                          for arch in ARCHS)
+                          for arch in RELEASED_ARCHS)
     for name in imagenet + coco:
         config, weights = resolve_model(name)
         assert osp.isfile(config), config

@@ -10,7 +10,8 @@ from mmengine.config import Config
 from mmstm.models.backbones import ARCHS
 from mmstm.models.backbones.archs import FAMILIES, split_arch_name
 
-from tests.conftest import IN1K_CONFIGS, build_classifier, data_file
+from tests.conftest import (IN1K_CONFIGS, RELEASED_ARCHS, build_classifier,
+                            data_file)
 
 CONVOLUTION = {f for f, facts in FAMILIES.items()
                if facts['recipe'] == 'convolution'}
@@ -31,10 +32,12 @@ def test_config_builds_the_released_model(config):
     assert osp.basename(osp.dirname(config)) == family
     assert cfg.model.backbone.drop_path_rate == \
         FAMILIES[family]['drop_path'][scale]
-    with open(data_file('reference/official_state_dict_manifest.json')) as f:
-        expected = json.load(f)[arch]['params']
-    model = build_classifier(cfg)
-    assert sum(p.numel() for p in model.parameters()) == expected
+    if arch in RELEASED_ARCHS:
+        with open(data_file('reference/official_state_dict_manifest.json')) \
+                as f:
+            expected = json.load(f)[arch]['params']
+        model = build_classifier(cfg)
+        assert sum(p.numel() for p in model.parameters()) == expected
 
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))

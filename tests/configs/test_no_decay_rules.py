@@ -10,15 +10,14 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
-from mmstm.models.backbones import ARCHS
 from mmstm.models.backbones.archs import resolve_arch
 from mmstm.models.official_checkpoint import (block_key_map,
                                               convert_detector_key,
                                               convert_key, is_rebuilt_buffer)
 
-from tests.conftest import REPO_ROOT, data_file
+from tests.conftest import RELEASED_FAMILIES, REPO_ROOT, data_file
 
-FAMILIES = sorted({name.split('-')[0] for name in ARCHS})
+FAMILIES = RELEASED_FAMILIES
 # substrings of the official Mask R-CNN config's custom keys (decay 0)
 COCO_NO_DECAY = ('absolute_pos_embed', 'relative_position_bias_table', 'norm')
 

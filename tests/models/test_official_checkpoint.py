@@ -14,11 +14,11 @@ from mmstm.models.official_checkpoint import (block_key_map,
                                               load_official_backbone,
                                               load_official_weights)
 
-from tests.conftest import REPO_ROOT, data_file, reference_arch
+from tests.conftest import RELEASED_ARCHS, REPO_ROOT, data_file, reference_arch
 
 # mixer family ('swin', ...) -> its mixer type, from the arch table
 STM_TYPES = {name.split('-')[0]: resolve_arch(name)['stm'][0]['type']
-             for name in ARCHS}
+             for name in RELEASED_ARCHS}
 DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 
 

@@ -14,7 +14,8 @@ from mmengine.registry import DefaultScope
 
 from mmstm.engine import load_weights_only
 
-from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
+from tests.conftest import (RELEASED_FAMILIES, REPO_ROOT, data_file,
+                            reference_arch)
 
 
 def reference_config(stm, ref, images_dir, ann_file):
@@ -47,7 +48,7 @@ def run(*args):
     return result.stdout
 
 
-@pytest.mark.parametrize('stm', STM_FAMILIES)
+@pytest.mark.parametrize('stm', RELEASED_FAMILIES)
 def test_converted_checkpoint_through_tools_and_inferencer(stm, tmp_path):
     from mmpretrain.apis import ImageClassificationInferencer
     ref_file = data_file(f'reference/official_small_{stm}.pth')

@@ -74,8 +74,10 @@ def test_gradients_reach_every_parameter(cfg):
     # (at their init_weights, DCNv3's zero offsets leave its query branch
     # without gradient for the first step, by design)
     mixer = build(cfg)
-    out = mixer(torch.randn(2, 14, 21, EMBED_DIMS))
+    x = torch.randn(2, 14, 21, EMBED_DIMS, requires_grad=True)
+    out = mixer(x)
     (out * torch.randn_like(out)).sum().backward()
+    assert x.grad.abs().sum() > 0  # (a mixer may have no parameters)
     for name, param in mixer.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, name
 
