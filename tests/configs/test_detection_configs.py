@@ -10,12 +10,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones.archs import DOWNSTREAM_DROP_PATH, split_arch_name
 
 from tests.conftest import RELEASED_ARCHS, REPO_ROOT, imagenet_weights
 
 DETECTION_CONFIGS = sorted(glob.glob(
     osp.join(REPO_ROOT, 'configs/detection/[!_]*/mask-rcnn_*_coco.py')))
-DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
 
 
 
@@ -37,7 +37,8 @@ def test_config_matches_its_backbone_and_schedule(config):
     arch = name(config).split('_')[1]
     assert backbone.arch == arch
     assert backbone.type == 'mmstm.UnifiedBackbone'
-    assert backbone.drop_path_rate == DROP_PATH[arch.split('-')[1]]
+    assert backbone.drop_path_rate == \
+        DOWNSTREAM_DROP_PATH[split_arch_name(arch)[1]]
     assert backbone.out_indices == (0, 1, 2, 3)
     assert backbone.downstream is True  # the paper's detection backbone
     assert backbone.init_cfg.type == 'Pretrained'

@@ -10,12 +10,12 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
+from mmstm.models.backbones.archs import DOWNSTREAM_DROP_PATH, split_arch_name
 
 from tests.conftest import RELEASED_ARCHS, REPO_ROOT, imagenet_weights
 
 SEGMENTATION_CONFIGS = sorted(glob.glob(osp.join(
     REPO_ROOT, 'configs/segmentation/[!_]*/upernet_*_ade20k-512x512.py')))
-DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
 
 
 
@@ -35,7 +35,8 @@ def test_config_matches_its_backbone_and_schedule(config):
     backbone = cfg.model.backbone
     assert (backbone.type, backbone.arch) == ('mmstm.UnifiedBackbone', arch)
     assert backbone.downstream is True  # the paper's only downstream backbone
-    assert backbone.drop_path_rate == DROP_PATH[arch.split('-')[1]]
+    assert backbone.drop_path_rate == \
+        DOWNSTREAM_DROP_PATH[split_arch_name(arch)[1]]
     if arch in RELEASED_ARCHS:
         assert backbone.init_cfg.checkpoint == imagenet_weights(arch)
     dims = ARCHS[arch]['dims']

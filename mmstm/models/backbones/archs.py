@@ -113,6 +113,9 @@ FAMILIES = {
     'dcnv3': dict(recipe='convolution',
                   drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
 }
+# The drop path of the paper's downstream configs (Mask R-CNN, UperNet), the
+# same for every family.
+DOWNSTREAM_DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
 
 
 def split_arch_name(name):
