@@ -103,11 +103,8 @@ def test_an_official_url_reproduces_the_reference_outputs(stm, loopback,
     ref_file = data_file(f'reference/official_small_{stm}.pth')
     ref = load_weights_only(ref_file)
     cfg = Config.fromfile(resolve_model(f'u-{stm}-micro_3rdparty_in1k')[0])
-    dims = ref['arch']['dims'][-1]
     cfg.model.backbone.arch = reference_arch(stm, ref['arch'])
-    cfg.model.neck.in_channels = dims
-    cfg.model.head.update(in_channels=int(dims * 1.5),
-                          num_classes=ref['arch']['num_classes'])
+    cfg.model.head.num_classes = ref['arch']['num_classes']
     url = loopback.put(ref_file, f'official_small_{stm}.pth')
     model = mmpretrain.get_model(cfg, pretrained=url).eval()
     with torch.no_grad():

@@ -33,8 +33,6 @@ def classification_config(tmp_path, data_root):
     pipeline[1].scale = 32  # RandomResizedCrop
     arch = tiny_arch('swin')
     cfg.model.backbone.update(arch=arch, drop_path_rate=0.1)
-    cfg.model.neck.in_channels = arch['dims'][-1]
-    cfg.model.head.in_channels = int(arch['dims'][-1] * 1.5)
     cfg.model.train_cfg.augments = [dict(type='Mixup', alpha=0.8),
                                     dict(type='CutMix', alpha=1.0)]
     for loader in (cfg.train_dataloader, cfg.val_dataloader):

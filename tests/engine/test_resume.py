@@ -36,8 +36,6 @@ def make_cfg(data_root, work_dir, name):
     cfg.work_dir = str(work_dir)
     cfg.experiment_name = name
     cfg.model.backbone.update(arch=TINY_ARCH, drop_path_rate=0.2)
-    cfg.model.neck.in_channels = TINY_ARCH['dims'][-1]
-    cfg.model.head.in_channels = int(TINY_ARCH['dims'][-1] * 1.5)
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         loader.update(batch_size=8, num_workers=0, persistent_workers=False)
         loader.dataset.data_root = data_root

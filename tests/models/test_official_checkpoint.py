@@ -25,15 +25,12 @@ DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 def classifier(arch, num_classes):
     from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
-    dims = arch['dims'][-1] if isinstance(arch, dict) else \
-        ARCHS[arch]['dims'][-1]
     return MODELS.build(dict(
-        type='ImageClassifier',
+        type='mmstm.UnifiedImageClassifier',
         backbone=dict(type='mmstm.UnifiedBackbone', arch=arch,
                       out_indices=(0, 1, 2, 3)),
-        neck=dict(type='mmstm.ExpandPoolNeck', in_channels=dims),
-        head=dict(type='LinearClsHead', num_classes=num_classes,
-                  in_channels=int(dims * 1.5)))).eval()
+        neck=dict(type='mmstm.ExpandPoolNeck'),
+        head=dict(type='LinearClsHead', num_classes=num_classes))).eval()
 
 
 @pytest.mark.parametrize('stm', sorted(STM_TYPES))

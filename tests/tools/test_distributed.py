@@ -34,9 +34,7 @@ def write_config(path, data_root, batch_size, max_epochs, drop_path=0.0,
     if init_url:
         cfg.model.backbone.init_cfg = dict(type='Pretrained',
                                            checkpoint=init_url)
-    cfg.model.neck.update(in_channels=arch['dims'][-1],
-                          norm_cfg=dict(type='GN', num_groups=1))
-    cfg.model.head.in_channels = int(arch['dims'][-1] * 1.5)
+    cfg.model.neck.norm_cfg = dict(type='GN', num_groups=1)
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
         loader.update(batch_size=batch_size, num_workers=0,

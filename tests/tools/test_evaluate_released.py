@@ -25,11 +25,8 @@ def reference_config(stm, ref, images_dir, ann_file):
                                  f'{stm}-micro_*_in1k.py'))
     cfg = Config.fromfile(config)
     arch = reference_arch(stm, ref['arch'])
-    dims = ref['arch']['dims'][-1]
     cfg.model.backbone.arch = arch
-    cfg.model.neck.in_channels = dims
-    cfg.model.head.update(in_channels=int(dims * 1.5),
-                          num_classes=ref['arch']['num_classes'])
+    cfg.model.head.num_classes = ref['arch']['num_classes']
     cfg.data_preprocessor.num_classes = ref['arch']['num_classes']
     dataset = cfg.test_dataloader.dataset
     cfg.test_dataloader.dataset = dict(

@@ -18,9 +18,7 @@ _base_ = [{CLASSIFICATION_DEMO!r}]
 model = dict(backbone=dict(arch=dict(
                  _delete_=True, dims={dims!r}, depths=[2, 2, 2, 2],
                  stm=dict(type='DepthwiseConvMixer', kernel_size=7))),
-             neck=dict(in_channels={dims[-1]}),
-             head=dict(num_classes={num_classes},
-                       in_channels={int(dims[-1] * 1.5)}))
+             head=dict(num_classes={num_classes}))
 """)
     return str(path)
 

@@ -20,13 +20,10 @@ def run(*args, env=None):
 
 def test_train_then_test(demo_classification, tmp_path, loopback):
     config = tmp_path / 'tiny_demo.py'
-    dims = TINY_ARCH['dims'][-1]
     config.write_text(f"""
 _base_ = [{CLASSIFICATION_DEMO!r}]
 data_root = {demo_classification + '/'!r}
-model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})),
-             neck=dict(in_channels={dims}),
-             head=dict(in_channels={int(dims * 1.5)}))
+model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})))
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root,
                                      classes=data_root + 'classes.txt'))

@@ -6,6 +6,4 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='dcnv3-base', drop_path_rate=0.5),
-    neck=dict(in_channels=896),
-    head=dict(in_channels=1344))
+    backbone=dict(arch='dcnv3-base', drop_path_rate=0.5))

@@ -6,6 +6,4 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='dcnv3-small', drop_path_rate=0.3),
-    neck=dict(in_channels=640),
-    head=dict(in_channels=960))
+    backbone=dict(arch='dcnv3-small', drop_path_rate=0.3))

@@ -8,8 +8,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(arch='convnext-micro', drop_path_rate=0.0),
-    neck=dict(in_channels=256),
-    head=dict(num_classes=6, in_channels=384, topk=(1, )))
+    head=dict(num_classes=6, topk=(1, )))
 
 val_evaluator = dict(topk=(1, ))
 test_evaluator = val_evaluator

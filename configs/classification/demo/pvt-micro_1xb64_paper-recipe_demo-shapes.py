@@ -2,6 +2,4 @@
 _base_ = '../_base_/demo_paper-recipe.py'
 
 model = dict(
-    backbone=dict(arch='pvt-micro', drop_path_rate=0.0),
-    neck=dict(in_channels=256),
-    head=dict(in_channels=384))
+    backbone=dict(arch='pvt-micro', drop_path_rate=0.0))

@@ -6,9 +6,7 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='halo-tiny', drop_path_rate=0.2),
-    neck=dict(in_channels=768),
-    head=dict(in_channels=1152))
+    backbone=dict(arch='halo-tiny', drop_path_rate=0.2))
 # The official block stores its layer scales as 4-D tensors, so the paper's
 # ImageNet rule decays them (configs/_base_/no_decay_paramwise.py).
 optim_wrapper = dict(paramwise_cfg=dict(

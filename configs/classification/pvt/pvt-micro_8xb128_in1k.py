@@ -6,6 +6,4 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='pvt-micro', drop_path_rate=0),
-    neck=dict(in_channels=256),
-    head=dict(in_channels=384))
+    backbone=dict(arch='pvt-micro', drop_path_rate=0))

@@ -6,6 +6,4 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='pvt-tiny', drop_path_rate=0.1),
-    neck=dict(in_channels=512),
-    head=dict(in_channels=768))
+    backbone=dict(arch='pvt-tiny', drop_path_rate=0.1))

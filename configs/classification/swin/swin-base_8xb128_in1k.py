@@ -6,6 +6,4 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='swin-base', drop_path_rate=0.5),
-    neck=dict(in_channels=1024),
-    head=dict(in_channels=1536))
+    backbone=dict(arch='swin-base', drop_path_rate=0.5))

@@ -6,6 +6,4 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(arch='swin-tiny', drop_path_rate=0.2),
-    neck=dict(in_channels=768),
-    head=dict(in_channels=1152))
+    backbone=dict(arch='swin-tiny', drop_path_rate=0.2))

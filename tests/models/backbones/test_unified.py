@@ -144,14 +144,12 @@ def test_wrong_mixer_option_names_the_mixer():
 def test_parameter_counts_equal_the_official_models(arch):
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
-    dims = ARCHS[arch]['dims'][-1]
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         classifier = MODELS.build(dict(
-            type='ImageClassifier',
+            type='mmstm.UnifiedImageClassifier',
             backbone=dict(type='mmstm.UnifiedBackbone', arch=arch),
-            neck=dict(type='mmstm.ExpandPoolNeck', in_channels=dims),
-            head=dict(type='LinearClsHead', num_classes=1000,
-                      in_channels=int(dims * 1.5))))
+            neck=dict(type='mmstm.ExpandPoolNeck'),
+            head=dict(type='LinearClsHead', num_classes=1000)))
     with open(data_file('reference/official_state_dict_manifest.json')) as f:
         expected = json.load(f)[arch]['params']
     assert sum(p.numel() for p in classifier.parameters()) == expected
