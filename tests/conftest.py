@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope, init_default_scope
 
 from mmstm.apis import resolve_model
 from mmstm.datasets import imagenet_synsets
@@ -226,9 +226,9 @@ def released_mask_rcnn(tmp_path, arch):
     config = (f'{REPO_ROOT}/configs/detection/{stm}/'
               f'mask-rcnn_{arch}_fpn_1x_coco.py')
     cfg = Config.fromfile(config)
-    init_default_scope('mmdet')
     cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
     with open(data_file(DET_MANIFEST)) as f:
         backbone = json.load(f)[arch]
     generator = torch.Generator().manual_seed(0)

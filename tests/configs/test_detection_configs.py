@@ -46,7 +46,8 @@ def test_config_matches_its_backbone_and_schedule(config):
         assert backbone.init_cfg == dict(
             type='Pretrained', checkpoint=imagenet_weights(arch),
             prefix='backbone.')
-    assert cfg.model.neck.in_channels == ARCHS[arch]['dims']
+    assert cfg.model.type == 'mmstm.UnifiedMaskRCNN'
+    assert cfg.model.neck.in_channels is None  # from the arch
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
         ('AdamW', 1e-4, 0.05)

@@ -10,7 +10,6 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmstm.engine import load_weights_only
-from mmstm.models.backbones import ARCHS
 
 from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
 
@@ -20,7 +19,6 @@ DEMO = osp.join(REPO_ROOT, 'configs/detection/demo',
 
 def on_fixture(cfg, data_root, work_dir, stm):
     cfg.model.backbone.update(arch=f'{stm}-micro', init_cfg=None)
-    cfg.model.neck.in_channels = ARCHS[f'{stm}-micro']['dims']
     for loader, split in ((cfg.train_dataloader, 'train'),
                           (cfg.test_dataloader, 'val')):
         loader.update(num_workers=0, persistent_workers=False, batch_size=2)
@@ -99,7 +97,6 @@ def test_backbone_weights_from_an_official_url_train(demo_detection, tmp_path,
     cfg.model.backbone.update(
         arch=reference_arch('convnext', ref['arch']),
         init_cfg=dict(type='Pretrained', checkpoint=url, prefix='backbone.'))
-    cfg.model.neck.in_channels = ref['arch']['dims']
     cfg.train_cfg.max_epochs = 1
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()

@@ -12,8 +12,6 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from mmstm.models.backbones import ARCHS
-
 from tests.conftest import REPO_ROOT, STM_FAMILIES
 
 DEMO = osp.join(REPO_ROOT, 'configs/segmentation/demo',
@@ -21,10 +19,7 @@ DEMO = osp.join(REPO_ROOT, 'configs/segmentation/demo',
 
 
 def on_fixture(cfg, data_root, work_dir, stm):
-    dims = ARCHS[f'{stm}-micro']['dims']
     cfg.model.backbone.update(arch=f'{stm}-micro', init_cfg=None)
-    cfg.model.decode_head.in_channels = dims
-    cfg.model.auxiliary_head.in_channels = dims[2]
     for loader in (cfg.train_dataloader, cfg.test_dataloader):
         loader.update(num_workers=0, persistent_workers=False)
         loader.dataset.data_root = data_root

@@ -52,8 +52,8 @@ def segmentation_config(tmp_path, data_root):
     cfg = Config.fromfile(SEGMENTATION_DEMO)
     arch = tiny_arch('halo')
     cfg.model.backbone.update(arch=arch, init_cfg=None)
-    cfg.model.decode_head.update(in_channels=arch['dims'], channels=16)
-    cfg.model.auxiliary_head.update(in_channels=arch['dims'][2], channels=8)
+    cfg.model.decode_head.channels = 16
+    cfg.model.auxiliary_head.channels = 8
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         assert loader.num_workers == 2
         loader.update(persistent_workers=True)

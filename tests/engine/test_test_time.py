@@ -25,7 +25,7 @@ def test_classification_tta_falls_back_to_flip():
     pipeline = cfg.test_dataloader.dataset.pipeline
     cfg = use_test_time_augmentation(cfg)
     assert cfg.model.type == 'AverageClsScoreTTA'
-    assert cfg.model.module.type == 'ImageClassifier'
+    assert cfg.model.module.type == 'mmstm.UnifiedImageClassifier'
     tta = cfg.test_dataloader.dataset.pipeline
     assert tta[:-1] == pipeline[:-1]
     flips, packing = tta[-1].transforms

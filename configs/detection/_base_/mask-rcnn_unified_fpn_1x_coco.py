@@ -5,7 +5,8 @@
 # 0.001; 2 images x 8 GPUs, single scale 1333x800, flip 0.5. The backbone is
 # the paper's downstream backbone (`downstream=True`: no norm in the trunk, a
 # fresh LayerNorm on each returned map; the ImageNet stage norms are dropped
-# on load). Leaves set the arch, drop path, FPN in_channels and checkpoint.
+# on load). Leaves set the arch, drop path and checkpoint; the FPN takes its
+# input channels from the arch (mmstm.UnifiedMaskRCNN builds mmdet's MaskRCNN).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',
@@ -16,6 +17,7 @@ _base_ = [
 custom_imports = dict(imports=['mmstm.models'], allow_failed_imports=False)
 
 model = dict(
+    type='mmstm.UnifiedMaskRCNN',
     backbone=dict(
         _delete_=True,
         type='mmstm.UnifiedBackbone',
@@ -30,7 +32,7 @@ model = dict(
         init_cfg=dict(type='Pretrained',
                       checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_tiny.pth',
                       prefix='backbone.')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+    neck=dict(in_channels=None))
 
 # exact --resume: random states in every checkpoint, augmentation seeded
 # per sample (the order and aspect-ratio batching stay mmdet's)

@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='convnext-base', drop_path_rate=0.3,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_base.pth')),
-    neck=dict(in_channels=[128, 256, 512, 1024]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_base.pth')))

@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='convnext-micro', drop_path_rate=0.1,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_micro.pth')),
-    neck=dict(in_channels=[32, 64, 128, 256]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_micro.pth')))

@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='convnext-small', drop_path_rate=0.2,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_small.pth')),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_small.pth')))

@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='dcnv3-base', drop_path_rate=0.3,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_base.pth')),
-    neck=dict(in_channels=[112, 224, 448, 896]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_base.pth')))

@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='dcnv3-micro', drop_path_rate=0.1,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_micro.pth')),
-    neck=dict(in_channels=[32, 64, 128, 256]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_micro.pth')))

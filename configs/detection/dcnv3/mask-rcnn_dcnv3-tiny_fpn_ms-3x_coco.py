@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='dcnv3-tiny', drop_path_rate=0.2,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_tiny.pth')),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_tiny.pth')))

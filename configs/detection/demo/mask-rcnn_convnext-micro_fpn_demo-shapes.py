@@ -15,7 +15,6 @@ model = dict(
     backbone=dict(
         arch='convnext-micro', drop_path_rate=0.1,
         init_cfg=dict(checkpoint='work_dirs/demo_mixers/convnext/epoch_30.pth')),
-    neck=dict(in_channels=[32, 64, 128, 256]),
     roi_head=dict(bbox_head=dict(num_classes=6), mask_head=dict(num_classes=6)),
     # A few shapes per image: fewer proposals and sampled RoIs keep the RoI
     # heads (most of Mask R-CNN's CPU time) small; the model is unchanged.

@@ -5,5 +5,4 @@ model = dict(
     backbone=dict(
         arch='pvt-base', drop_path_rate=0.3,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_pvt_base.pth')),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_pvt_base.pth')))

@@ -7,8 +7,9 @@
 # 2 images x 8 GPUs, AdamW lr 6e-5, weight decay 0.01 with the paper's
 # downstream no-decay rule, linear warm-up 1500 iterations, then poly decay
 # (power 1.0). mmseg's multi-scale + flip test (ratios 0.5-1.75) is
-# inherited: tools/test.py --tta. Leaves set the arch, drop path, head
-# channels and ImageNet checkpoint.
+# inherited: tools/test.py --tta. Leaves set the arch, drop path and
+# ImageNet checkpoint; the heads take their input channels from the arch
+# (mmstm.UnifiedEncoderDecoder builds mmseg's EncoderDecoder).
 _base_ = [
     'mmseg::_base_/models/upernet_r50.py',
     'mmseg::_base_/datasets/ade20k.py',
@@ -21,6 +22,7 @@ custom_imports = dict(imports=['mmstm.models'], allow_failed_imports=False)
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)
 model = dict(
+    type='mmstm.UnifiedEncoderDecoder',
     data_preprocessor=data_preprocessor,
     pretrained=None,
     backbone=dict(
@@ -37,8 +39,8 @@ model = dict(
         init_cfg=dict(type='Pretrained',
                       checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_convnext_tiny.pth',
                       prefix='backbone.')),
-    decode_head=dict(in_channels=[96, 192, 384, 768], num_classes=150),
-    auxiliary_head=dict(in_channels=384, num_classes=150))
+    decode_head=dict(in_channels=None, num_classes=150),
+    auxiliary_head=dict(in_channels=None, num_classes=150))
 
 # exact --resume: random states in every checkpoint, augmentation seeded
 # per sample (mmengine replays the stream up to the resumed iteration)

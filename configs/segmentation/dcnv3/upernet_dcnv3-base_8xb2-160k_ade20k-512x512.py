@@ -5,6 +5,4 @@ model = dict(
     backbone=dict(
         arch='dcnv3-base', drop_path_rate=0.3,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_base.pth')),
-    decode_head=dict(in_channels=[112, 224, 448, 896]),
-    auxiliary_head=dict(in_channels=448))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_base.pth')))

@@ -5,6 +5,4 @@ model = dict(
     backbone=dict(
         arch='dcnv3-small', drop_path_rate=0.2,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_small.pth')),
-    decode_head=dict(in_channels=[80, 160, 320, 640]),
-    auxiliary_head=dict(in_channels=320))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_internimage_small.pth')))

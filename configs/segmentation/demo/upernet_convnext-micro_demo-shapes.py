@@ -27,9 +27,8 @@ model = dict(
         arch='convnext-micro', drop_path_rate=0.1,
         init_cfg=dict(checkpoint='work_dirs/demo_mixers/convnext/epoch_30.pth')),
     # the heads' widths scaled to the micro backbone (512/256 are for tiny+)
-    decode_head=dict(in_channels=[32, 64, 128, 256], channels=128,
-                     num_classes=7, norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_channels=128, channels=64, num_classes=7,
+    decode_head=dict(channels=128, num_classes=7, norm_cfg=norm_cfg),
+    auxiliary_head=dict(channels=64, num_classes=7,
                         norm_cfg=norm_cfg),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(64, 64)))
 

@@ -5,6 +5,4 @@ model = dict(
     backbone=dict(
         arch='swin-tiny', drop_path_rate=0.2,
         init_cfg=dict(
-            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_swin_tiny.pth')),
-    decode_head=dict(in_channels=[96, 192, 384, 768]),
-    auxiliary_head=dict(in_channels=384))
+            checkpoint='https://github.com/OpenGVLab/STM-Evaluation/releases/download/cls-ckpt/unified_swin_tiny.pth')))

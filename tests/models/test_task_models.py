@@ -1,9 +1,10 @@
-"""mmstm.UnifiedImageClassifier: mmpretrain's ImageClassifier whose neck and
-head input channels come from the backbone's arch."""
+"""The task models (mmstm/models/task_models.py): the libraries' own models
+whose neck and head input channels come from the backbone's arch."""
 import pytest
+from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from tests.conftest import tiny_arch
+from tests.conftest import DEMOS, tiny_arch
 
 
 def build(**model):
@@ -44,3 +45,26 @@ def test_a_channel_number_in_the_config_wins():
                        head=dict(HEAD, in_channels=10))
     assert classifier.neck.conv.in_channels == 24
     assert classifier.head.fc.in_features == 10
+
+
+def test_mask_rcnn_fpn_takes_the_returned_maps_channels():
+    from mmdet.registry import MODELS
+    backbone = dict(BACKBONE, downstream=True, out_indices=(0, 1, 2, 3))
+    cfg = Config.fromfile(DEMOS['detection']).model
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        detector = MODELS.build(dict(cfg, backbone=backbone,
+                                     neck=dict(cfg.neck, in_channels=None)))
+    assert type(detector).__name__ == 'MaskRCNN'
+    assert [c.conv.in_channels for c in detector.neck.lateral_convs] == \
+        [8, 16, 32, 32]
+
+
+def test_upernet_heads_take_the_maps_at_their_in_index():
+    from mmseg.registry import MODELS
+    backbone = dict(BACKBONE, downstream=True, out_indices=(0, 1, 2, 3))
+    cfg = Config.fromfile(DEMOS['segmentation']).model
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        segmentor = MODELS.build(dict(cfg, backbone=backbone))
+    assert type(segmentor).__name__ == 'EncoderDecoder'
+    assert segmentor.decode_head.in_channels == [8, 16, 32, 32]
+    assert segmentor.auxiliary_head.in_channels == 32  # in_index 2
