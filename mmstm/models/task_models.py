@@ -4,8 +4,11 @@ mmseg's EncoderDecoder; same state dict, hooks and tools) whose neck and
 heads take their input channels from the backbone's arch, so configs do not
 repeat numbers the arch determines. A channel number set in the config
 wins."""
+import inspect
+
 from mmstm.registry import MODELS
 
+from .backbones import UnifiedBackbone
 from .backbones.archs import resolve_arch
 
 __all__ = ['UnifiedImageClassifier', 'UnifiedMaskRCNN',
@@ -21,9 +24,14 @@ NECK_WIDTH = {
 
 def output_channels(backbone):
     """Channels of the maps a ``UnifiedBackbone`` config returns."""
-    out_indices = backbone.get('out_indices', (3, ))
-    if isinstance(out_indices, int):
-        out_indices = (out_indices, )
+    if 'arch' not in backbone:
+        raise ValueError(
+            f'the Unified* model types read channels from a UnifiedBackbone '
+            f'config; got backbone {backbone.get("type")!r} without an arch '
+            '(use the library\'s own model type with another backbone)')
+    default = inspect.signature(UnifiedBackbone).parameters['out_indices']
+    out_indices = UnifiedBackbone._check_out_indices(
+        backbone.get('out_indices', default.default))
     dims = resolve_arch(backbone['arch'])['dims']
     return [dims[i] for i in out_indices]
 

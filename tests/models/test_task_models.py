@@ -68,3 +68,8 @@ def test_upernet_heads_take_the_maps_at_their_in_index():
     assert type(segmentor).__name__ == 'EncoderDecoder'
     assert segmentor.decode_head.in_channels == [8, 16, 32, 32]
     assert segmentor.auxiliary_head.in_channels == 32  # in_index 2
+
+
+def test_another_backbone_is_answered_with_the_library_type():
+    with pytest.raises(ValueError, match="library's own model type"):
+        build(backbone=dict(type='ResNet', depth=18), neck=None, head=HEAD)
