@@ -7,6 +7,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 import mmstm  # noqa: F401  (registers the index with mmpretrain)
 from mmstm.apis import list_models, model_entry, resolve_model
@@ -87,10 +88,12 @@ def test_get_model_by_name_fetches_and_converts_the_release(
     with torch.no_grad():
         torch.testing.assert_close(model(image), expected(image), rtol=0,
                                    atol=0)
-    inferencer = ImageClassificationInferencer(
-        name, pretrained=f'{loopback.url}/unified_convnext_micro.pth')
-    prediction = inferencer(
-        data_file('imagenet-val-mini/val/ILSVRC2012_val_00000118.JPEG'))[0]
+    # (whatever default scope earlier code of the process left behind)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        inferencer = ImageClassificationInferencer(
+            name, pretrained=f'{loopback.url}/unified_convnext_micro.pth')
+        prediction = inferencer(data_file(
+            'imagenet-val-mini/val/ILSVRC2012_val_00000118.JPEG'))[0]
     assert 0 <= prediction['pred_label'] < 1000
     # the first call downloaded, the inferencer read the cache
     assert loopback.requests['/unified_convnext_micro.pth'] == 1
