@@ -9,6 +9,7 @@ R-CNN included, resolves to ``(config, weights)`` here. Official weights
 are fetched once into the torch hub cache and converted when loaded.
 """
 import fnmatch
+import functools
 import os.path as osp
 
 import yaml
@@ -33,8 +34,10 @@ def metafiles():
         return [osp.join(root, path) for path in yaml.safe_load(f)['Import']]
 
 
+@functools.lru_cache(maxsize=None)
 def _models():
-    """``{name: model entry}`` of every metafile, configs made absolute."""
+    """``{name: model entry}`` of every metafile, configs made absolute
+    (read once per process; callers must not modify the entries)."""
     root = index_root()
     models = {}
     for path in metafiles():
@@ -57,12 +60,18 @@ def model_entry(name):
     return models[name]
 
 
+def published_metric(name, metric):
+    """The published ``metric`` (e.g. ``'box AP'``) of the released model
+    ``name``."""
+    for result in model_entry(name)['Results']:
+        if metric in result['Metrics']:
+            return result['Metrics'][metric]
+    raise KeyError(f'{name} publishes no {metric}')
+
+
 def model_top1(name):
     """The published ImageNet-1K top-1 (%) of the released model ``name``."""
-    for result in model_entry(name)['Results']:
-        if 'Top 1 Accuracy' in result['Metrics']:
-            return result['Metrics']['Top 1 Accuracy']
-    raise KeyError(f'{name} has no published top-1')
+    return published_metric(name, 'Top 1 Accuracy')
 
 
 def list_models(pattern='*'):
