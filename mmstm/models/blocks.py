@@ -1,17 +1,10 @@
 """The generic blocks: the unified network's two pre-norm residuals, and the
 single residual of the original ConvNeXt for the ablations."""
-import torch
 from mmcv.cnn.bricks import DropPath
 from torch import nn
 
+from mmstm.models.layer_scale import keep_flat_keys, layer_scale
 from mmstm.registry import build_mmstm_module
-
-
-def layer_scale(embed_dims, init_value):
-    """A per-channel scale starting at ``init_value``; None when 0 (off)."""
-    if init_value <= 0:
-        return None
-    return nn.Parameter(torch.full((embed_dims, ), float(init_value)))
 
 
 class MLP(nn.Module):
@@ -49,6 +42,11 @@ class UnifiedBlock(nn.Module):
                  layer_scale_init_value=1e-6,
                  norm_eps=1e-6):
         super().__init__()
+        # registered first, so the parameter order (and with it the state
+        # of an optimiser saved before layer scale was a module) is kept
+        self.gamma1 = layer_scale(embed_dims, layer_scale_init_value)
+        self.gamma2 = layer_scale(embed_dims, layer_scale_init_value)
+        keep_flat_keys(self, 'gamma1', 'gamma2')
         self.norm1 = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.stm = build_mmstm_module(stm_cfg,
                                       default_args=dict(embed_dims=embed_dims))
@@ -56,21 +54,14 @@ class UnifiedBlock(nn.Module):
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
-        self.gamma1 = layer_scale(embed_dims, layer_scale_init_value)
-        self.gamma2 = layer_scale(embed_dims, layer_scale_init_value)
-
-    def _scaled(self, x, gamma):
-        return x if gamma is None else x * gamma
 
     def forward(self, x, mixer_input=None):
         """``x``: channels-last ``(B, H, W, C)``; ``mixer_input`` (same
         shape) replaces ``x`` as the mixer branch's input only (the paper's
         downstream PVT adds its position embedding there)."""
         mixer_input = x if mixer_input is None else mixer_input
-        x = x + self.drop_path(
-            self._scaled(self.stm(self.norm1(mixer_input)), self.gamma1))
-        x = x + self.drop_path(
-            self._scaled(self.mlp(self.norm2(x)), self.gamma2))
+        x = x + self.drop_path(self.gamma1(self.stm(self.norm1(mixer_input))))
+        x = x + self.drop_path(self.gamma2(self.mlp(self.norm2(x))))
         return x
 
 
@@ -87,19 +78,18 @@ class SingleResidualBlock(nn.Module):
                  layer_scale_init_value=1e-6,
                  norm_eps=1e-6):
         super().__init__()
+        self.gamma = layer_scale(embed_dims, layer_scale_init_value)
+        keep_flat_keys(self, 'gamma')
         self.stm = build_mmstm_module(stm_cfg,
                                       default_args=dict(embed_dims=embed_dims))
         self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
-        self.gamma = layer_scale(embed_dims, layer_scale_init_value)
 
     def forward(self, x):
         """``x``: channels-last ``(B, H, W, C)``."""
-        branch = self.mlp(self.norm(self.stm(x)))
-        return x + self.drop_path(branch if self.gamma is None
-                                  else branch * self.gamma)
+        return x + self.drop_path(self.gamma(self.mlp(self.norm(self.stm(x)))))
 
 
 BLOCKS = {'two_residual': UnifiedBlock, 'single_residual': SingleResidualBlock}
