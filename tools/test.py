@@ -8,7 +8,8 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
-from mmstm.engine import load_for_evaluation, use_gloo_without_cuda
+from mmstm.engine import (WEIGHTS, load_for_evaluation, use_gloo_without_cuda,
+                          without_ema_hooks)
 from mmstm.engine.runner_defaults import build_runner
 from mmstm.engine.test_time import (draw_test_results,
                                     use_test_time_augmentation)
@@ -32,6 +33,9 @@ def parse_args():
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. test_dataloader.batch_size=8')
+    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
+                        help='of a checkpoint trained with EMA: the raw '
+                        "weights (default, the paper's) or their EMA")
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -54,6 +58,7 @@ def main():
     if args.tta:
         use_test_time_augmentation(cfg)
     cfg.load_from = None  # loaded strictly below, not by the runner
+    without_ema_hooks(cfg)  # one set of weights, chosen by --weights
     cfg.resume = False
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -61,7 +66,7 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     runner = build_runner(use_gloo_without_cuda(cfg))
-    load_for_evaluation(runner.model, args.checkpoint)
+    load_for_evaluation(runner.model, args.checkpoint, args.weights)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError('--out must be a .pkl or .pickle file')

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 from mmstm.engine import load_for_evaluation
+from mmstm.engine.weights_choice import DEFAULT_WEIGHTS
 
 from .models import build_model, load_config
 
@@ -42,13 +43,19 @@ class PixelClassifier(nn.Module):
             self.normalize(pixels))
 
 
-def load_classifier(config, checkpoint=None, device='cpu', cfg_options=None):
+def load_classifier(config, checkpoint=None, device='cpu', cfg_options=None,
+                    weights=DEFAULT_WEIGHTS):
     """Build the config's classifier, load ``checkpoint`` strictly (a
     mismatching file raises, naming the keys), in eval mode without
-    gradients into its weights."""
+    gradients into its weights. ``weights``: of a checkpoint trained with
+    EMA, the raw weights (the paper's analyses) or ``'ema'``; the entry
+    loaded is the classifier's ``weights`` attribute."""
     cfg = load_config(config, cfg_options)
     model = build_model(cfg)
+    loaded = 'random initialisation'
     if checkpoint:
-        load_for_evaluation(model, checkpoint)
+        loaded = load_for_evaluation(model, checkpoint, weights)['weights']
     model.eval().requires_grad_(False)
-    return PixelClassifier(model).to(device)
+    classifier = PixelClassifier(model).to(device)
+    classifier.weights = loaded
+    return classifier

@@ -7,8 +7,11 @@ import random
 import numpy as np
 import torch
 
+from mmstm.engine.weights_choice import WEIGHTS
+
 from .adversarial import EPSILONS
 from .images import CROP, list_images, load_samples
+from .invariance import PROTOCOLS
 from .report import (ANALYSES, ModelSpec, adversarial_section,
                      complexity_section, erf_section, invariance_section,
                      load_models, write_report)
@@ -29,6 +32,9 @@ def build_parser(description, analyses=ANALYSES):
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
+                        help='of checkpoints trained with EMA: the raw '
+                        "weights (default, the paper's) or their EMA")
     parser.add_argument('--crop-size', type=int, default=CROP,
                         help='view size (default 224, the paper\'s; resize '
                         'and shifts in proportion, ERF at twice it): for '
@@ -36,6 +42,12 @@ def build_parser(description, analyses=ANALYSES):
     if len(analyses) > 1:
         parser.add_argument('--analyses', nargs='+', choices=analyses,
                             default=list(analyses))
+    if 'invariance' in analyses:
+        parser.add_argument('--invariance-protocol', choices=PROTOCOLS,
+                            default='paper',
+                            help="paper: the paper's views (one drawn "
+                            'direction per image, re-centring padding); '
+                            'mmstm: all eight directions as true shifts')
     if 'adversarial' in analyses:
         parser.add_argument('--epsilons', type=float, nargs='+',
                             default=list(EPSILONS), help='in 1/255')
@@ -57,14 +69,15 @@ def main(description, analyses=ANALYSES, argv=None):
     names = [m.name for m in args.models]
     if len(set(names)) != len(names):
         raise SystemExit(f'model names must differ: {names} (use NAME=CONFIG)')
-    samples = None
+    samples, classifiers = None, None
     if set(chosen) - {'complexity'}:
         if not args.images:
             raise SystemExit(f'--images is needed for {chosen}')
         listed = list_images(args.images, args.ann_file)[:args.max_images]
         samples = load_samples(listed)
         print(f'{len(samples)} images from {args.images}')
-        classifiers = load_models(args.models, samples, args.device)
+        classifiers = load_models(args.models, samples, args.device,
+                                  args.weights)
     sections = []
     for analysis in chosen:
         print(f'== {analysis}', flush=True)
@@ -77,11 +90,13 @@ def main(description, analyses=ANALYSES, argv=None):
                                         2 * args.crop_size))
         elif analysis == 'invariance':
             sections.append(invariance_section(
-                classifiers, samples, args.out, crop=args.crop_size))
+                classifiers, samples, args.out, crop=args.crop_size,
+                protocol=args.invariance_protocol, seed=args.seed))
         elif analysis == 'adversarial':
             sections.append(adversarial_section(
                 classifiers, samples, args.out, tuple(args.epsilons),
                 args.seed, args.crop_size))
-    report = write_report(args.out, args.models, args.images, sections)
+    report = write_report(args.out, args.models, args.images, sections,
+                          classifiers)
     print(f'\nwritten {report}')
     return report

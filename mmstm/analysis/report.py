@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 from mmengine.utils import ProgressBar
 
+from mmstm.engine.weights_choice import DEFAULT_WEIGHTS
+
 from .adversarial import evaluate_attacks
 from .classifier import load_classifier
 from .complexity_table import complexity_rows
@@ -59,12 +61,14 @@ def check_labels(classifier, samples, model_name):
             f'has label {max(labels)}: the labels are not this model\'s')
 
 
-def load_models(models, samples, device):
+def load_models(models, samples, device, weights=DEFAULT_WEIGHTS):
     """Each model's classifier, loaded once for every analysis, its classes
-    checked against the labels."""
+    checked against the labels; ``weights``: raw or EMA (see
+    :func:`load_classifier`)."""
     classifiers = {}
     for model in models:
-        classifier = load_classifier(model.config, model.checkpoint, device)
+        classifier = load_classifier(model.config, model.checkpoint, device,
+                                     weights=weights)
         check_labels(classifier, samples, model.name)
         classifiers[model.name] = classifier
     return classifiers
@@ -125,8 +129,19 @@ def erf_section(classifiers, samples, out_dir, size=ERF_SIZE):
     return lines
 
 
+PROTOCOL_TEXT = {
+    'paper': 'the paper\'s protocol, as its code computes the views: one '
+             'translation direction per image drawn from seven (seed {seed}),'
+             ' the window clipped at the border and zero-padded '
+             'symmetrically; PIL bicubic resizing and rotation',
+    'mmstm': 'mmstm\'s protocol: all eight translation directions per image '
+             'as true shifts (zeros where the window leaves the image); '
+             'antialiased tensor resizing, grid_sample rotation',
+}
+
+
 def invariance_section(classifiers, samples, out_dir, strengths=None,
-                       crop=CROP):
+                       crop=CROP, protocol='paper', seed=0):
     by_model = {}
     for name, classifier in classifiers.items():
         bar = ProgressBar(sum(
@@ -134,7 +149,7 @@ def invariance_section(classifiers, samples, out_dir, strengths=None,
         by_model[name] = evaluate_invariance(
             classifier, samples, strengths=strengths,
             device=classifier.device, progress=lambda row: bar.update(),
-            crop=crop)
+            crop=crop, protocol=protocol, seed=seed)
     rows = [dict(model=name, **row) for name, rows in by_model.items()
             for row in rows]
     write_csv(rows, osp.join(out_dir, 'invariance.csv'))
@@ -144,9 +159,9 @@ def invariance_section(classifiers, samples, out_dir, strengths=None,
     kinds = list(next(iter(summaries.values())))
     lines = ['## Invariance', '',
              f'Against the standard view (bicubic resize {resize_for(crop)}, '
-             f'centre crop {crop}; translations in px of the 224 view): '
-             'consistency is the share of transformed views whose top-1 '
-             'equals '
+             f'centre crop {crop}; translations in px of the 224 view), '
+             + PROTOCOL_TEXT[protocol].format(seed=seed) + '. Consistency '
+             'is the share of transformed views whose top-1 equals '
              "the model's top-1 on the standard view; top-1 needs labels.", '',
              '![invariance](invariance.png)', '',
              '| model | ' + ' | '.join(f'mean consistency, {k}' for k in kinds)
@@ -189,12 +204,16 @@ def adversarial_section(classifiers, samples, out_dir, epsilons, seed,
     return lines + ['', '[adversarial.csv](adversarial.csv)']
 
 
-def write_report(out_dir, models, image_set, sections):
+def write_report(out_dir, models, image_set, sections, classifiers=None):
+    """``classifiers`` (name -> :class:`PixelClassifier`) adds which weights
+    of each checkpoint were analysed."""
+    loaded = {name: c.weights for name, c in (classifiers or {}).items()}
     lines = ['# Spatial token mixer comparison', '',
-             f'Images: `{image_set}`', '', '| model | config | checkpoint |',
-             '|---|---|---|']
+             f'Images: `{image_set}`', '',
+             '| model | config | checkpoint | weights |', '|---|---|---|---|']
     lines += [f'| {m.name} | `{m.config}` | '
-              f'`{m.checkpoint or "(random init)"}` |'
+              f'`{m.checkpoint or "(random init)"}` | '
+              f'{loaded.get(m.name, "—")} |'
               for m in models]
     for section in sections:
         lines += [''] + section

@@ -1,5 +1,7 @@
-"""Invariance views and scores: the identity strengths reproduce the
-standard view exactly."""
+"""Invariance views and scores: the paper protocol's views are the official
+code's, bit for bit; mmstm's protocol reproduces the standard view at the
+identity strengths."""
+import numpy as np
 import pytest
 import torch
 
@@ -7,6 +9,7 @@ from mmstm.analysis.classifier import load_classifier
 from mmstm.analysis.images import (crop_at, list_images, load_samples,
                                    resize_shorter, standard_view)
 from mmstm.analysis.invariance import evaluate_invariance, rotate, views
+from mmstm.analysis.paper_views import MODES, PaperViews, draw_modes
 from mmstm.analysis.plots import plot_invariance
 
 from tests.conftest import data_file, tiny_classifier_config
@@ -41,10 +44,53 @@ def test_translation_shifts_the_window_in_eight_directions():
     assert padded[0, 0].tolist() == [0, 0, 0, 0] and padded[0, 3, 3] == 1
 
 
+@pytest.fixture(scope='module')
+def official():
+    """The official transforms' outputs on one real image (uint8, before
+    normalisation; see tests/data/README.md)."""
+    return torch.load(data_file(
+        'reference/analysis/official_invariance_views.pth'),
+        weights_only=False)
+
+
+def as_uint8(view):
+    return (view * 255).round().to(torch.uint8)
+
+
+def test_paper_views_are_the_official_ones_bit_for_bit(official):
+    image = load_samples([(data_file(
+        f'imagenet-val-mini/val/{official["image"]}'), None)])[0][0]
+    paper = PaperViews(image)
+    assert torch.equal(as_uint8(paper.standard()), official['standard'])
+    for (shift, mode), expected in official['translation'].items():
+        assert torch.equal(as_uint8(paper.translation(shift, mode)),
+                           expected), (shift, mode)
+    # PIL's bicubic rotation itself, black corners: identical too
+    for key, before_crop in (('rotation_pre', True),
+                             ('rotation_post', False)):
+        for degrees, expected in official[key].items():
+            assert torch.equal(as_uint8(paper.rotation(degrees, before_crop)),
+                               expected), (key, degrees)
+    # and the official views are not mmstm's true shift (the test would
+    # pass for either otherwise)
+    true_shift = views(image, 'translation', 40)[1]  # up, window at -40
+    assert not torch.equal(as_uint8(true_shift),
+                           official['translation'][(40, 2)])
+
+
+def test_paper_directions_are_seven_drawn_per_image_and_seeded():
+    modes = draw_modes(50, 17, seed=3)
+    assert modes.shape == (50, 17) and set(modes.ravel()) == set(range(7))
+    np.random.seed(3)  # the official code: one randint(7) per view
+    official = [np.random.randint(7) for _ in range(50 * 17)]
+    assert modes.ravel().tolist() == official
+    assert len(MODES) == 8  # the eighth is listed, never drawn
+
+
 def test_scores_at_identity_strengths_are_consistent(samples, tmp_path):
     classifier = load_classifier(tiny_classifier_config(tmp_path))
     rows = evaluate_invariance(
-        classifier, samples,
+        classifier, samples, protocol='mmstm',
         strengths=dict(translation=[0, 16], rotation_before_crop=[0, 45],
                        rotation_after_crop=[0], scale=[0.875, 1.5]))
     by_key = {(r['kind'], r['strength']): r for r in rows}
@@ -52,6 +98,13 @@ def test_scores_at_identity_strengths_are_consistent(samples, tmp_path):
                 ('rotation_after_crop', 0), ('scale', 0.875)):
         assert by_key[key]['consistency'] == 100.0
     assert by_key[('translation', 16)]['num_views'] == 8 * len(samples)
+    paper = evaluate_invariance(
+        classifier, samples, strengths=dict(translation=[0, 16],
+                                            scale=[0.875]),
+        kinds=('translation', 'scale'))
+    assert [r['protocol'] for r in paper] == ['paper'] * 3
+    assert [r['num_views'] for r in paper] == [len(samples)] * 3
+    assert paper[-1]['consistency'] == 100.0  # scale 0.875: the standard
     assert all(0 <= r['top1'] <= r['top5'] <= 100 for r in rows)
     plot_invariance({'tiny': rows}, str(tmp_path / 'inv.png'))
     assert (tmp_path / 'inv.png').stat().st_size > 10_000
@@ -69,6 +122,8 @@ def test_rotation_by_90_degrees_is_exact():
     assert row.min() > 0.99
 
 
-def test_unknown_kind_is_named():
+def test_unknown_kind_and_protocol_are_named(samples):
     with pytest.raises(ValueError, match='Unknown invariance "shear"'):
         views(torch.rand(3, 64, 64), 'shear', 1)
+    with pytest.raises(ValueError, match='protocol "official"'):
+        evaluate_invariance(None, samples, protocol='official')

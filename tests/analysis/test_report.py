@@ -57,9 +57,15 @@ def test_compare_writes_the_report_with_every_analysis(tmp_path):
         rows = list(csv.DictReader(f))
     # both models, every strength of the four invariances
     assert len(rows) == 2 * (17 + 19 + 19 + 15)
-    identity = [r for r in rows if r['kind'] == 'translation'
+    # the paper's protocol by default: one view per image and strength;
+    # its rotations by 0 degrees are the standard view
+    assert {r['protocol'] for r in rows} == {'paper'}
+    assert {r['num_views'] for r in rows} == {'2'}
+    identity = [r for r in rows if r['kind'].startswith('rotation')
                 and r['strength'] == '0']
-    assert [float(r['consistency']) for r in identity] == [100.0, 100.0]
+    assert [float(r['consistency']) for r in identity] == [100.0] * 4
+    assert "the paper's protocol" in report
+    assert '| random initialisation |' in report  # which weights
     assert (out / 'erf_swin.json').exists()
 
 
@@ -70,6 +76,16 @@ def test_single_analysis_tool_and_missing_labels(tmp_path):
         data_file('imagenet-val-mini/val'), '--max-images', '1',
         '--out', str(out))
     assert '## Effective receptive field' in (out / 'report.md').read_text()
+    out = tmp_path / 'invariance'
+    run('tools/analysis/invariance.py', model, '--images',
+        data_file('imagenet-val-mini/val'), '--max-images', '1',
+        '--invariance-protocol', 'mmstm', '--out', str(out))
+    with open(out / 'invariance.csv') as f:
+        rows = list(csv.DictReader(f))
+    translated = [r for r in rows if r['kind'] == 'translation'
+                  and r['strength'] != '0']
+    assert {(r['protocol'], r['num_views']) for r in translated} == \
+        {('mmstm', '8')}  # all eight directions of the one image
     result = subprocess.run(
         [sys.executable, 'tools/analysis/adversarial.py', model, '--images',
          data_file('imagenet-val-mini/val'), '--max-images', '1',

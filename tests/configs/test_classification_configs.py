@@ -66,8 +66,15 @@ def test_recipe_of_the_paper(family):
     assert [a.type for a in cfg.model.train_cfg.augments] == ['Mixup',
                                                               'CutMix']
     assert cfg.model.head.loss.label_smooth_val == 0.1
-    ema, = [h for h in cfg.custom_hooks if h.type == 'EMAHook']
+    ema, = [h for h in cfg.custom_hooks if h.type == 'mmstm.EMAHook']
     assert ema.momentum == 1e-4 and ema.evaluate_on_origin
+    assert ema.update_buffers  # timm's ModelEma averages BN statistics too
+    # the paper's main.py: best raw and best EMA epochs kept, the head's BN
+    # synchronised when distributed, the last incomplete batch dropped
+    assert cfg.default_hooks.checkpoint.save_best == [
+        'accuracy/top1', 'accuracy/top1_origin']
+    assert cfg.sync_bn == 'torch'
+    assert cfg.train_dataloader.drop_last
     assert cfg.model.backbone.layer_scale_init_value == 1e-6
     test_ops = [t.type for t in cfg.test_dataloader.dataset.pipeline]
     assert test_ops == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop',

@@ -23,30 +23,34 @@ model = dict(backbone=dict(arch=dict(
     return str(path)
 
 
-def convert(config, src, dst):
+def convert(config, src, dst, *options):
     return subprocess.run(
         [sys.executable, 'tools/model_converters/official_to_mmstm.py',
-         config, src, str(dst)], cwd=REPO_ROOT, capture_output=True,
-        text=True, timeout=300)
+         config, src, str(dst), *options], cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=300)
 
 
 def test_converts_a_released_checkpoint(tmp_path):
     src = data_file('reference/official_small_convnext.pth')
     official = load_weights_only(src)['state_dict']
     released = tmp_path / 'released.pth'
-    torch.save({'model': official, 'epoch': 299}, released)
+    ema = {k: v + 1 if v.is_floating_point() else v
+           for k, v in official.items()}
+    torch.save({'model': official, 'model_ema': ema, 'epoch': 299}, released)
     config = write_config(tmp_path / 'cfg.py', [16, 32, 64, 128], 10)
-    dst = tmp_path / 'out' / 'converted.pth'
-    result = convert(config, str(released), dst)
-    assert result.returncode == 0, result.stderr[-2000:]
-    converted = load_weights_only(str(dst))
-    state = converted['state_dict']
-    assert len(state) == len(official)
-    torch.testing.assert_close(
-        state['backbone.stages.1.blocks.0.stm.input_proj.weight'],
-        official['stages.1.0.dw_input_proj.weight'].flatten(1))
-    torch.testing.assert_close(state['head.fc.weight'],
-                               official['head.weight'])
+    for weights, source in (('raw', official), ('ema', ema)):
+        dst = tmp_path / 'out' / f'converted_{weights}.pth'
+        result = convert(config, str(released), dst, '--weights', weights)
+        assert result.returncode == 0, result.stderr[-2000:]
+        converted = load_weights_only(str(dst))
+        assert converted['meta']['weights'].startswith(weights)
+        state = converted['state_dict']
+        assert len(state) == len(official)
+        torch.testing.assert_close(
+            state['backbone.stages.1.blocks.0.stm.input_proj.weight'],
+            source['stages.1.0.dw_input_proj.weight'].flatten(1))
+        torch.testing.assert_close(state['head.fc.weight'],
+                                   source['head.weight'])
 
 
 def test_a_wrong_config_writes_nothing(tmp_path):

@@ -16,7 +16,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmstm.engine import load_for_evaluation, use_fp32_without_cuda
+from mmstm.engine import (WEIGHTS, load_for_evaluation, use_fp32_without_cuda,
+                          without_ema_hooks)
 
 BENCHMARKS_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs/classification/robustness')
@@ -47,6 +48,9 @@ def parse_args():
     parser.add_argument('--batch-size', type=int)
     parser.add_argument('--num-workers', type=int)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
+                        help='of a checkpoint trained with EMA: the raw '
+                        "weights (default, the paper's) or their EMA")
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -71,9 +75,10 @@ def main():
     cfg.work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = None  # loaded strictly below
+    without_ema_hooks(cfg)  # one set of weights, chosen by --weights
     cfg.launcher = args.launcher
     runner = Runner.from_cfg(use_fp32_without_cuda(cfg))
-    load_for_evaluation(runner.model, args.checkpoint)
+    load_for_evaluation(runner.model, args.checkpoint, args.weights)
     metrics = runner.test()
     if runner.rank == 0:
         out = osp.join(cfg.work_dir, args.benchmark + '.json')

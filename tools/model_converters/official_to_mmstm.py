@@ -7,7 +7,9 @@ under ``'model'``; CONFIG is the mmstm classification config of the same
 model) or a Mask R-CNN detector (an mmdet 2.x file; CONFIG is the matching
 mmstm detection config, e.g. ``configs/detection/swin/
 mask-rcnn_swin-tiny_fpn_1x_coco.py``). The kind is recognised from the keys.
-DST is written as ``{'meta', 'state_dict'}`` for ``tools/test.py``,
+``--weights ema`` takes the file's EMA weights (``'model_ema'``) instead of
+the raw ones the paper's code loads (default). DST is written as
+``{'meta', 'state_dict'}`` for ``tools/test.py``,
 ``load_from`` or ``init_cfg=dict(type='Pretrained', ...)``. Every key is
 mapped and loaded strictly, or nothing is written and the error names the
 keys.
@@ -20,7 +22,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from mmstm.engine import load_weights_only
+from mmstm.engine import WEIGHTS, choose_weights, load_weights_only
 from mmstm.models.official_checkpoint import load_official_weights
 
 
@@ -29,6 +31,9 @@ def main():
     parser.add_argument('config')
     parser.add_argument('src')
     parser.add_argument('dst')
+    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
+                        help="the raw weights ('model', default) or the EMA "
+                        "('model_ema')")
     args = parser.parse_args()
     if osp.abspath(args.src) == osp.abspath(args.dst):
         raise ValueError('DST must differ from SRC')
@@ -36,15 +41,18 @@ def main():
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
-    converted = load_official_weights(model,
-                                      load_weights_only(args.src, 'cpu'))
+    official, weights = choose_weights(load_weights_only(args.src, 'cpu'),
+                                       args.weights, args.src)
+    converted = load_official_weights(model, official)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     tmp = args.dst + '.tmp'
     torch.save(dict(meta=dict(converted_from=osp.basename(args.src),
-                              config=osp.basename(args.config)),
+                              config=osp.basename(args.config),
+                              weights=weights),
                     state_dict=converted), tmp)
     os.replace(tmp, args.dst)  # never leave a half-written checkpoint
-    print(f'converted {len(converted)} tensors of {args.src} -> {args.dst}')
+    print(f'converted {len(converted)} tensors ({weights}) of {args.src} '
+          f'-> {args.dst}')
 
 
 if __name__ == '__main__':

@@ -21,10 +21,13 @@ test_evaluator = val_evaluator
 
 custom_hooks = [
     dict(type='mmstm.RandomStateHook'),
-    dict(type='EMAHook', momentum=1e-2, evaluate_on_ema=True,
-         evaluate_on_origin=True, priority='ABOVE_NORMAL'),
+    dict(type='mmstm.EMAHook', momentum=1e-2, update_buffers=True,
+         evaluate_on_ema=True, evaluate_on_origin=True,
+         priority='ABOVE_NORMAL'),
 ]
 default_hooks = dict(
     logger=dict(interval=5),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    checkpoint=dict(interval=10, max_keep_ckpts=1,
+                    save_best=['accuracy/top1', 'accuracy/top1_origin'],
+                    rule='greater'))
 randomness = dict(seed=0, deterministic=False)

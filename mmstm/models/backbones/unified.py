@@ -10,6 +10,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmstm.engine.weights_choice import DEFAULT_WEIGHTS, choose_weights
 from mmstm.registry import MODELS
 
 from ..blocks import BLOCKS
@@ -223,8 +224,9 @@ class UnifiedBackbone(BaseModule):
                 self.init_cfg.get('type') == 'Pretrained':
             # mmengine's Pretrained init loads non-strictly and only warns;
             # a checkpoint of another arch must fail loudly instead.
-            self.load_pretrained(self.init_cfg['checkpoint'],
-                                 self.init_cfg.get('prefix'))
+            self.load_pretrained(
+                self.init_cfg['checkpoint'], self.init_cfg.get('prefix'),
+                self.init_cfg.get('weights', DEFAULT_WEIGHTS))
             self._is_init = True
             return
         if self.init_cfg is None:
@@ -249,20 +251,25 @@ class UnifiedBackbone(BaseModule):
             if isinstance(m, BaseSTM):
                 m.init_weights()
 
-    def load_pretrained(self, checkpoint, prefix=None):
+    def load_pretrained(self, checkpoint, prefix=None,
+                        weights=DEFAULT_WEIGHTS):
         """Load the backbone weights of ``checkpoint`` (a file or URL read
         weights-only; an mmstm checkpoint with keys under ``prefix``, e.g.
         ``'backbone.'`` of a classifier, or a released official checkpoint,
         converted on the fly), strictly: a missing, unexpected or
         mis-shaped key raises an error naming it. Position tables and
-        embeddings of other sizes are resized by their modules.
+        embeddings of other sizes are resized by their modules. ``weights``
+        (``init_cfg=dict(type='Pretrained', ..., weights=...)``): of a
+        checkpoint trained with EMA, the raw weights (default, as the
+        paper's downstream code loads) or ``'ema'``.
 
         One rule relaxes strictness, the paper's: a backbone that norms its
         outputs only (``stage_norm='outputs'``, the downstream backbone)
         given a classifier whose stages end in a norm drops those trunk
         norms, and its output norms keep their fresh initialisation."""
-        loaded = CheckpointLoader.load_checkpoint(checkpoint,
-                                                  map_location='cpu')
+        loaded, description = choose_weights(
+            CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu'),
+            weights, checkpoint)
         state = official_backbone_state(self, loaded)
         if state is None:  # an mmstm checkpoint
             state = loaded.get('state_dict', loaded)
@@ -283,7 +290,8 @@ class UnifiedBackbone(BaseModule):
                 f'{self.arch["dims"]}/{self.arch["depths"]}): missing '
                 f'{missing[:5]} ({len(missing)}), unexpected '
                 f'{unexpected[:5]} ({len(unexpected)})')
-        print_log(f'loaded the backbone from {checkpoint}', logger='current')
+        print_log(f'loaded the backbone from the {description} of '
+                  f'{checkpoint}', logger='current')
 
     def _drop_trunk_norms(self, state):
         """``(state without the trunk norms this backbone lacks, the output
