@@ -16,6 +16,7 @@ FAMILIES="from mmstm.models.backbones.archs import FAMILIES; print(*FAMILIES)"
 "$PY" tools/dataset_converters/make_demo_data.py --tasks classification --out data/demo
 SUMMARY=work_dirs/demo_mixers/summary.txt
 mkdir -p work_dirs/demo_mixers
+: > "$SUMMARY"  # this run's rows only
 for stm in "${STMS[@]}"; do
   CONFIG=configs/classification/demo/${stm}-micro_1xb64_paper-recipe_demo-shapes.py
   WORK_DIR=work_dirs/demo_mixers/$stm

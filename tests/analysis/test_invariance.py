@@ -127,3 +127,18 @@ def test_unknown_kind_and_protocol_are_named(samples):
         views(torch.rand(3, 64, 64), 'shear', 1)
     with pytest.raises(ValueError, match='protocol "official"'):
         evaluate_invariance(None, samples, protocol='official')
+
+
+def test_paper_scale_truncates_the_size_and_pads_around_the_centre():
+    # 500 x 375 (W x H): at ratio 1.95 the shorter side is int(114.87) =
+    # 114, the image 152 x 114, centred in the 224 view with zeros around
+    image = torch.rand(3, 375, 500)
+    view = PaperViews(image).scale(1.95)
+    content = view.sum(0) > 0
+    rows = content.any(1).nonzero().flatten()
+    cols = content.any(0).nonzero().flatten()
+    assert (rows.min().item(), rows.max().item() + 1) == (55, 169)
+    assert (cols.min().item(), cols.max().item() + 1) == (36, 188)
+    # and at 0.875 it is the standard view
+    assert torch.equal(PaperViews(image).scale(0.875),
+                       PaperViews(image).standard())
