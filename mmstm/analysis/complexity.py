@@ -14,6 +14,8 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
 
+from .memory import PeakMemory
+
 
 def sdpa_flop_jit(inputs, outputs):
     """``aten::scaled_dot_product_attention``: ``B N M d + B N M d_v``."""
@@ -55,19 +57,25 @@ def _synchronize(device):
 
 def measure_throughput(model, batch_size, img_size, device='cpu',
                        train=False, amp=False, channels_last=False,
-                       warmup=3, repeats=10):
+                       warmup=3, repeats=10, compile=False):
     """Images per second: the median over ``repeats`` timed runs, after
     ``warmup`` untimed ones, of inference (no grad) or one training step
-    (forward, backward, AdamW update).
+    (forward, backward, AdamW update). ``compile``: run the model through
+    ``torch.compile`` (the first warm-up run then includes compilation).
 
     Returns:
-        dict: ``images_per_s``, ``median_s`` and ``runs_s`` (every run).
+        dict: ``images_per_s``, ``median_s``, ``runs_s`` (every timed run),
+        ``spread`` ((slowest - fastest) / median of the timed runs),
+        ``first_run_s`` (the first warm-up run: compilation, allocation)
+        and ``peak_memory_mib`` / ``peak_memory_kind`` (see
+        :class:`PeakMemory`; the whole measurement, warm-up included).
     """
     device = torch.device(device)
     model = model.to(device)
     memory_format = torch.channels_last if channels_last else \
         torch.contiguous_format
     model = model.to(memory_format=memory_format).train(train)
+    forward = torch.compile(model) if compile else model
     height, width = (img_size, img_size) if isinstance(img_size, int) \
         else img_size
     inputs = torch.randn(batch_size, 3, height, width, device=device)
@@ -84,23 +92,26 @@ def measure_throughput(model, batch_size, img_size, device='cpu',
     def step():
         if not train:
             with torch.no_grad(), autocast:
-                model(inputs)
+                forward(inputs)
             return
         optimizer.zero_grad(set_to_none=True)
         with autocast:
-            loss = _sum_outputs(model(inputs))
+            loss = _sum_outputs(forward(inputs))
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
 
-    runs = []
-    for i in range(warmup + repeats):
-        _synchronize(device)
-        start = time.perf_counter()
-        step()
-        _synchronize(device)
-        if i >= warmup:
-            runs.append(time.perf_counter() - start)
+    times = []
+    with PeakMemory(device) as peak:
+        for _ in range(warmup + repeats):
+            _synchronize(device)
+            start = time.perf_counter()
+            step()
+            _synchronize(device)
+            times.append(time.perf_counter() - start)
+    runs = times[warmup:]
     median = statistics.median(runs)
     return dict(images_per_s=batch_size / median, median_s=median,
-                runs_s=runs)
+                runs_s=runs, spread=(max(runs) - min(runs)) / median,
+                first_run_s=times[0], peak_memory_mib=peak.mib,
+                peak_memory_kind=peak.kind)

@@ -1,3 +1,5 @@
+import time
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -47,6 +49,31 @@ def test_throughput_is_the_median_of_timed_runs():
     measure_throughput(model, batch_size=2, img_size=(16, 20), train=True,
                        warmup=0, repeats=1)
     assert not torch.equal(model[0].weight, before)
+    runs = result['runs_s']
+    assert result['spread'] == (max(runs) - min(runs)) / result['median_s']
+    assert result['first_run_s'] > 0
+    # the process holds at least the interpreter and torch: tens of MiB
+    assert result['peak_memory_kind'] == 'peak RSS'
+    assert result['peak_memory_mib'] > 50
+
+
+def test_peak_memory_sees_a_short_allocation():
+    from mmstm.analysis.memory import PeakMemory
+    with PeakMemory('cpu') as idle:
+        pass
+    with PeakMemory('cpu', interval=0.001) as busy:
+        block = torch.ones(64 * 2**20 // 4)  # 64 MiB, touched
+        time.sleep(0.05)
+        del block
+    assert busy.mib - idle.mib > 50
+
+
+def test_compiling_happens_in_the_first_untimed_run():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1))
+    result = measure_throughput(model, batch_size=2, img_size=16, warmup=1,
+                                repeats=2, compile=True)
+    # the first run compiled: far slower than the compiled runs after it
+    assert result['first_run_s'] > 10 * result['median_s']
 
 
 def test_table_of_a_config(tmp_path):
