@@ -160,9 +160,13 @@ class HaloAttention(BaseSTM):
         kv = kv.reshape(batch, blocks_h * blocks_w, win * win, heads, 2, -1)
         k, v = kv.permute(4, 0, 3, 1, 2, 5)  # 2 x (B, heads, blocks, M, d)
 
-        mask = self._position_logits(q)
-        mask = mask.masked_fill(padded_keys[:, None], float('-inf'))
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        logits = self._position_logits(q)
+        logits = logits.masked_fill(padded_keys[:, None], float('-inf'))
+        # explicit rather than SDPA with a float mask, which on the CPU takes
+        # its math path plus guards for fully masked rows (never the case:
+        # every query sees its own block)
+        logits = logits + (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+        out = logits.softmax(-1) @ v
         out = out.view(batch, heads, blocks_h, blocks_w, bs, bs, -1)
         out = out.permute(0, 2, 4, 3, 5, 1, 6).reshape(
             batch, blocks_h * bs, blocks_w * bs, channels)

@@ -136,7 +136,11 @@ class ShiftedWindowAttention(BaseSTM):
         qkv = self.qkv(windows).unflatten(-1, (3, heads, -1))
         q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # 3 x (B, nW, heads, N, d)
         mask = self._mask(height, width, x.device, x.dtype)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        # explicit rather than SDPA: with a float mask SDPA takes its math
+        # path on the CPU and adds guards for fully masked rows, which the
+        # finite MASK_VALUE never produces
+        logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1) + mask
+        out = logits.softmax(-1) @ v
         out = self.proj(out.transpose(2, 3).flatten(-2))
         out = out.view(batch, hp // wh, wp // ww, wh, ww, channels)
         out = out.transpose(2, 3).reshape(batch, hp, wp, channels)
