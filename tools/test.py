@@ -8,8 +8,8 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
-from mmstm.engine import (WEIGHTS, load_for_evaluation, use_gloo_without_cuda,
-                          without_ema_hooks)
+from mmstm.engine import (add_weights_argument, load_for_evaluation,
+                          use_gloo_without_cuda, without_ema_hooks)
 from mmstm.engine.runner_defaults import build_runner
 from mmstm.engine.test_time import (draw_test_results,
                                     use_test_time_augmentation)
@@ -33,9 +33,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. test_dataloader.batch_size=8')
-    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
-                        help='of a checkpoint trained with EMA: the raw '
-                        "weights (default, the paper's) or their EMA")
+    add_weights_argument(parser)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-from mmstm.engine.weights_choice import WEIGHTS
+from mmstm.engine.weights_choice import add_weights_argument
 
 from .adversarial import EPSILONS
 from .images import CROP, list_images, load_samples
@@ -32,9 +32,7 @@ def build_parser(description, analyses=ANALYSES):
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
-                        help='of checkpoints trained with EMA: the raw '
-                        "weights (default, the paper's) or their EMA")
+    add_weights_argument(parser)
     parser.add_argument('--crop-size', type=int, default=CROP,
                         help='view size (default 224, the paper\'s; resize '
                         'and shifts in proportion, ERF at twice it): for '

@@ -7,10 +7,11 @@ from .random_state_hook import RandomStateHook
 from .safe_checkpoint import (CorruptCheckpointError, load_weights_only,
                               register_safe_checkpoint_loading)
 from .strict_loading import load_for_evaluation
-from .weights_choice import (WEIGHTS, WeightsChoiceError, choose_weights,
-                             without_ema_hooks)
+from .weights_choice import (WEIGHTS, WeightsChoiceError, add_weights_argument,
+                             choose_weights, without_ema_hooks)
 
 __all__ = ['CPUDistributedDataParallel', 'CorruptCheckpointError', 'EMAHook',
+           'add_weights_argument',
            'WEIGHTS', 'WeightsChoiceError', 'choose_weights',
            'without_ema_hooks',
            'RandomStateHook', 'register_atomic_checkpoint_saving',

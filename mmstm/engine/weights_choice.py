@@ -88,3 +88,11 @@ def without_ema_hooks(cfg):
     cfg.custom_hooks = [hook for hook in hooks
                         if not str(hook.get('type', '')).endswith('EMAHook')]
     return cfg
+
+
+def add_weights_argument(parser, help='of a checkpoint trained with EMA: '
+                         "the raw weights (default, the paper's) or their "
+                         'EMA'):
+    """``--weights raw|ema`` of every tool that reads a checkpoint."""
+    parser.add_argument('--weights', choices=WEIGHTS, default=DEFAULT_WEIGHTS,
+                        help=help)

@@ -14,12 +14,15 @@ from .backbones.archs import resolve_arch
 __all__ = ['UnifiedImageClassifier', 'UnifiedMaskRCNN',
            'UnifiedEncoderDecoder']
 
-# output width of mmstm's necks for an input width (others keep the width)
-NECK_WIDTH = {
-    'mmstm.ExpandPoolNeck': lambda neck: int(
-        neck['in_channels'] * neck.get('expand_ratio', 1.5)),
-    'mmstm.PoolNormNeck': lambda neck: neck['in_channels'],
-}
+
+def mmstm_neck(neck):
+    """The class of an mmstm neck config that reports its output width
+    (``output_channels``); None for other necks (their widths are left to
+    the config)."""
+    if neck is None or not str(neck.get('type', '')).startswith('mmstm.'):
+        return None
+    cls = MODELS.get(neck['type'])
+    return cls if hasattr(cls, 'output_channels') else None
 
 
 def output_channels(backbone):
@@ -52,9 +55,11 @@ def UnifiedImageClassifier(backbone, neck=None, head=None, **kwargs):
     unset."""
     from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
     width = output_channels(backbone)[-1]
-    if neck is not None and neck.get('type') in NECK_WIDTH:
+    neck_class = mmstm_neck(neck)
+    if neck_class is not None:
         neck = with_channels(neck, width)
-        width = NECK_WIDTH[neck['type']](neck)
+        options = {k: v for k, v in neck.items() if k != 'type'}
+        width = neck_class.output_channels(**options)
     if head is not None:
         head = with_channels(head, width)
     return MMPRETRAIN_MODELS.build(dict(

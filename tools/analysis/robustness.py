@@ -16,8 +16,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmstm.engine import (WEIGHTS, load_for_evaluation, use_fp32_without_cuda,
-                          without_ema_hooks)
+from mmstm.engine import (add_weights_argument, load_for_evaluation,
+                          use_fp32_without_cuda, without_ema_hooks)
 
 BENCHMARKS_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs/classification/robustness')
@@ -48,9 +48,7 @@ def parse_args():
     parser.add_argument('--batch-size', type=int)
     parser.add_argument('--num-workers', type=int)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
-                        help='of a checkpoint trained with EMA: the raw '
-                        "weights (default, the paper's) or their EMA")
+    add_weights_argument(parser)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

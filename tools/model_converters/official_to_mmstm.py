@@ -22,7 +22,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from mmstm.engine import WEIGHTS, choose_weights, load_weights_only
+from mmstm.engine import (add_weights_argument, choose_weights,
+                          load_weights_only)
 from mmstm.models.official_checkpoint import load_official_weights
 
 
@@ -31,9 +32,8 @@ def main():
     parser.add_argument('config')
     parser.add_argument('src')
     parser.add_argument('dst')
-    parser.add_argument('--weights', choices=WEIGHTS, default='raw',
-                        help="the raw weights ('model', default) or the EMA "
-                        "('model_ema')")
+    add_weights_argument(parser, help="the raw weights ('model', default) "
+                         "or the EMA ('model_ema')")
     args = parser.parse_args()
     if osp.abspath(args.src) == osp.abspath(args.dst):
         raise ValueError('DST must differ from SRC')

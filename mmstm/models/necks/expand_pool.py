@@ -5,6 +5,8 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+EXPAND_RATIO = 1.5  # the paper's unified head
+
 
 @MODELS.register_module()
 class ExpandPoolNeck(BaseModule):
@@ -21,14 +23,20 @@ class ExpandPoolNeck(BaseModule):
             distributed training. Default ``dict(type='BN')``.
     """
 
-    def __init__(self, in_channels, expand_ratio=1.5,
+    def __init__(self, in_channels, expand_ratio=EXPAND_RATIO,
                  norm_cfg=dict(type='BN'), init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.out_channels = int(in_channels * expand_ratio)
+        self.out_channels = self.output_channels(in_channels, expand_ratio)
         self.conv = nn.Conv2d(in_channels, self.out_channels, 1, bias=False)
         self.norm = build_norm_layer(norm_cfg, self.out_channels)[1]
         self.act = nn.GELU()
         self.pool = nn.AdaptiveAvgPool2d(1)
+
+    @staticmethod
+    def output_channels(in_channels, expand_ratio=EXPAND_RATIO, **options):
+        """The width of the pooled output for these constructor options
+        (what the head's ``in_channels`` must be)."""
+        return int(in_channels * expand_ratio)
 
     def forward(self, inputs):
         """Takes the backbone's tuple; returns a tuple of ``(B, C')``."""

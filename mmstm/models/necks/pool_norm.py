@@ -21,6 +21,11 @@ class PoolNormNeck(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.norm = nn.LayerNorm(in_channels, eps=eps)
 
+    @staticmethod
+    def output_channels(in_channels, **options):
+        """The width of the output: the input's."""
+        return in_channels
+
     def forward(self, inputs):
         """Takes the backbone's tuple; returns a tuple of ``(B, C)``."""
         if not isinstance(inputs, (tuple, list)):
