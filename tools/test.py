@@ -8,8 +8,9 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
-from mmstm.engine import (add_weights_argument, load_for_evaluation,
-                          use_gloo_without_cuda, without_ema_hooks)
+from mmstm.engine import (add_weights_argument, end_gloo_process_group,
+                          load_for_evaluation, use_gloo_without_cuda,
+                          without_ema_hooks)
 from mmstm.engine.runner_defaults import build_runner
 from mmstm.engine.test_time import (draw_test_results,
                                     use_test_time_augmentation)
@@ -73,6 +74,7 @@ def main():
     metrics = runner.test()
     print({k: round(float(v), 4) if isinstance(v, (int, float)) else v
            for k, v in metrics.items()})
+    end_gloo_process_group()
 
 
 if __name__ == '__main__':

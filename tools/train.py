@@ -11,7 +11,8 @@ from mmengine.config import Config, DictAction
 
 import mmstm  # noqa: F401  (weights-only checkpoint loading)
 from mmstm.datasets import skip_unreadable_images
-from mmstm.engine import use_fp32_without_cuda, use_gloo_without_cuda
+from mmstm.engine import (end_gloo_process_group, use_fp32_without_cuda,
+                          use_gloo_without_cuda)
 from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
                                           build_runner)
 
@@ -115,6 +116,7 @@ def main():
     cfg = merge_args(Config.fromfile(args.config), args)
     check_schedule(cfg)
     build_runner(cfg).train()
+    end_gloo_process_group()
 
 
 if __name__ == '__main__':

@@ -63,3 +63,13 @@ def use_gloo_without_cuda(cfg):
               f'{dist.get_world_size()}, SyncBN reverted to BatchNorm',
               logger='current', level=logging.WARNING)
     return cfg
+
+
+def end_gloo_process_group():
+    """Close the gloo process group :func:`use_gloo_without_cuda` started,
+    once every rank has finished. Left open, its threads are torn down at
+    interpreter exit in whatever order, which can abort a worker ("terminate
+    called without an active exception") after a run that succeeded."""
+    if dist.is_initialized() and dist.get_backend() == 'gloo':
+        dist.barrier()
+        dist.destroy_process_group()

@@ -4,6 +4,8 @@ import torch
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from .compile import compile_options, compile_runner_model
+
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -27,7 +29,9 @@ def apply_dataloader_defaults(cfg, pin_memory=True, persistent_workers=True):
 
 def build_runner(cfg):
     """The config's ``runner_type`` from mmengine's runner registry, else
-    mmengine's ``Runner``."""
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    mmengine's ``Runner``; with the config's ``compile`` applied to the
+    model's backbone and neck (:mod:`mmstm.engine.compile`)."""
+    compile_options(cfg.get('compile'))  # a wrong option fails here, early
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    return compile_runner_model(runner)

@@ -2,8 +2,7 @@
 
 import torch
 import torch.nn.functional as F
-from mmcv.ops.multi_scale_deform_attn import (
-    MultiScaleDeformableAttnFunction, multi_scale_deformable_attn_pytorch)
+from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttnFunction
 from torch import nn
 
 from mmstm.registry import MODELS
@@ -33,6 +32,27 @@ def reference_points(height, width, padding, device):
     x = (torch.arange(width, device=device) + padding + 0.5) / padded_w
     y, x = torch.meshgrid(y, x, indexing='ij')
     return torch.stack([x, y], -1).reshape(1, -1, 1, 2)
+
+
+def deformable_sample(value, padded_size, locations, weights):
+    """What mmcv's PyTorch path of multi-scale deformable attention computes
+    for one level, in the same operations: ``value`` ``(B, Hp*Wp, G, d)``
+    is sampled bilinearly (zeros outside) at ``locations`` ``(B, N, G, 1,
+    P, 2)`` in [0, 1] and the ``P`` samples summed with ``weights`` ``(B, N,
+    G, 1, P)``; returns ``(B, N, G*d)``. The size comes as numbers, not as a
+    tensor to read back, so torch.compile traces it without a break."""
+    batch, _, groups, group_dims = value.shape
+    queries, points = locations.shape[1], locations.shape[-2]
+    value = value.flatten(2).transpose(1, 2).reshape(
+        batch * groups, group_dims, *padded_size)
+    grid = (2 * locations - 1)[:, :, :, 0].transpose(1, 2).flatten(0, 1)
+    sampled = F.grid_sample(value, grid, mode='bilinear',
+                            padding_mode='zeros', align_corners=False)
+    weights = weights.transpose(1, 2).reshape(batch * groups, 1, queries,
+                                              points)
+    out = (sampled * weights).sum(-1).view(batch, groups * group_dims,
+                                           queries)
+    return out.transpose(1, 2).contiguous()
 
 
 @MODELS.register_module()
@@ -118,7 +138,8 @@ class DCNv3(BaseSTM):
                              device=device),
                 shapes, shapes.new_zeros(1))
 
-    def _sample(self, value, shapes, start, locations, weights):
+    def _sample(self, value, padded_size, shapes, start, locations,
+                weights):
         """Deformable aggregation, ``(B, N, C)``."""
         if value.is_cuda:
             with torch.autocast('cuda', enabled=False):
@@ -126,8 +147,8 @@ class DCNv3(BaseSTM):
                 return MultiScaleDeformableAttnFunction.apply(
                     value.float(), shapes, start, locations.float(),
                     weights.float(), self.im2col_step)
-        return multi_scale_deformable_attn_pytorch(
-            value, shapes, locations, weights.to(value.dtype))
+        return deformable_sample(value, padded_size, locations,
+                                 weights.to(value.dtype))
 
     def forward(self, x):
         self.check_input(x)
@@ -148,6 +169,7 @@ class DCNv3(BaseSTM):
             height, width, x.device)
         locations = references[:, :, None, :, None] + \
             (self.grid.to(offsets.dtype) + offsets) / normaliser
-        out = self._sample(value, shapes, start, locations, weights)
+        out = self._sample(value, (height + 2 * pad, width + 2 * pad), shapes,
+                           start, locations, weights)
         return self.output_proj(out.to(x.dtype).view(batch, height, width,
                                                      channels))

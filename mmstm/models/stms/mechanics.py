@@ -3,6 +3,7 @@
 built once per shape."""
 from collections import OrderedDict
 
+import torch
 import torch.nn.functional as F
 
 
@@ -27,7 +28,13 @@ class ShapeCache:
         self._entries = OrderedDict()
 
     def get(self, key, build, *args):
-        """The entry of ``key``, made by ``build(*args)`` if missing."""
+        """The entry of ``key``, made by ``build(*args)`` if missing.
+
+        Under ``torch.compile`` the entry is built in the graph instead: a
+        cache the graph read would add a guard on its contents, and every
+        new size would compile again."""
+        if torch.compiler.is_compiling():
+            return build(*args)
         if key in self._entries:
             self._entries.move_to_end(key)
             return self._entries[key]

@@ -104,46 +104,48 @@ class ShiftedWindowAttention(BaseSTM):
         (wh, ww), shift, (hp, wp) = self._layout(height, width)
         valid = (height, width) if self.padding == 'masked' else (hp, wp)
         labels = window_labels(hp, wp, max(wh, ww), shift, *valid)
-        labels = labels.view(hp // wh, wh, wp // ww, ww).transpose(1, 2)
-        labels = labels.reshape(-1, wh * ww)
-        separated = labels[:, None, :] != labels[:, :, None]
-        separated |= (labels == -1)[:, None, :]
+        labels = labels.unflatten(1, (-1, ww)).unflatten(0, (-1, wh))
+        labels = labels.transpose(1, 2).flatten(2)  # (rows, cols, wh * ww)
+        separated = labels[..., None, :] != labels[..., :, None]
+        separated |= (labels == -1)[..., None, :]
         index = relative_position_index(wh, ww, self.window_size)
         return separated.to(device), index.to(device)
 
     def _mask(self, height, width, device, dtype):
-        """Additive mask (windows, heads, N, N): relative position bias plus
+        """Additive mask (window rows, window columns, heads, N, N): relative
+        position bias plus
         shift and padding masks; the geometry is cached per shape."""
         separated, index = self._masks.get(
             (height, width, device), self._build_geometry, height, width,
             device)
         bias = self.relative_position_bias_table[index.flatten()]
         bias = bias.view(*index.shape, -1).permute(2, 0, 1).to(dtype)
-        return bias.unsqueeze(0).masked_fill(separated[:, None],
-                                             MASK_VALUE)
+        return bias.masked_fill(separated[:, :, None], MASK_VALUE)
 
     def forward(self, x):
         self.check_input(x)
-        batch, height, width, channels = x.shape
+        height, width = x.shape[1:3]
         (wh, ww), shift, (hp, wp) = self._layout(height, width)
         x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
         if shift:
             x = torch.roll(x, (-shift, -shift), (1, 2))
-        heads = self.num_heads
-        windows = x.view(batch, hp // wh, wh, wp // ww, ww, channels)
-        windows = windows.transpose(2, 3).reshape(batch, -1, wh * ww,
-                                                  channels)
-        qkv = self.qkv(windows).unflatten(-1, (3, heads, -1))
-        q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # 3 x (B, nW, heads, N, d)
+        # windows kept as a grid (B, rows, cols, N, C), the window counts
+        # never written out: under torch.compile with dynamic sizes they stay
+        # symbolic without divisions to prove
+        windows = x.unflatten(2, (-1, ww)).unflatten(1, (-1, wh))
+        windows = windows.transpose(2, 3).flatten(3, 4)
+        qkv = self.qkv(windows).unflatten(-1, (3, self.num_heads, -1))
+        # 3 x (B, rows, cols, heads, N, d)
+        q, k, v = qkv.permute(4, 0, 1, 2, 5, 3, 6)
         mask = self._mask(height, width, x.device, x.dtype)
         # explicit rather than SDPA: with a float mask SDPA takes its math
         # path on the CPU and adds guards for fully masked rows, which the
         # finite MASK_VALUE never produces
         logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1) + mask
         out = logits.softmax(-1) @ v
-        out = self.proj(out.transpose(2, 3).flatten(-2))
-        out = out.view(batch, hp // wh, wp // ww, wh, ww, channels)
-        out = out.transpose(2, 3).reshape(batch, hp, wp, channels)
+        out = self.proj(out.transpose(-3, -2).flatten(-2))
+        out = out.unflatten(3, (wh, ww)).transpose(2, 3).flatten(3, 4)
+        out = out.flatten(1, 2)
         if shift:
             out = torch.roll(out, (shift, shift), (1, 2))
         return out[:, :height, :width]
