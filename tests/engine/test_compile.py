@@ -9,8 +9,7 @@ from mmstm.engine.compile import compile_options
 from mmstm.engine.runner_defaults import build_runner
 from mmstm.models.backbones.unified import UnifiedBackbone
 
-from tests.conftest import (STM_FAMILIES, demo_config, on_demo_images,
-                            tiny_arch)
+from tests.conftest import STM_FAMILIES, demo_config, on_demo_images, tiny_arch
 
 
 def compiled_pair(family, **backbone_options):

@@ -6,7 +6,8 @@ Each entry is keyed ``'<stm>-<scale>'`` and holds:
 * ``stm``: the mixer config, or a list of mixer configs cycled over the
   blocks of every stage (e.g. Swin's regular/shifted pair);
 * ``stage_stm_options`` (optional): four dicts merged into the mixer config of
-  each stage (heads, reduction ratios, ...);
+  each stage (heads, reduction ratios, ...); a dict with a ``type`` is the
+  whole mixer config of its stage instead (hybrids);
 * ``mlp_ratios``: MLP expansion, one number or one per stage;
 * ``norm_eps``: epsilon of the blocks' LayerNorms (it differs between the
   official mixers, and matters for checkpoint equivalence);
@@ -14,6 +15,8 @@ Each entry is keyed ``'<stm>-<scale>'`` and holds:
   before the first block of every stage (PVT).
 """
 import copy
+
+from ..stms.base import mixer_class
 
 ARCH_KEYS = {'dims', 'depths', 'stm', 'stage_stm_options', 'mlp_ratios',
              'norm_eps', 'abs_pos_embed'}
@@ -96,6 +99,56 @@ ARCHS = {
         stm=dict(type='DepthwiseConvMixer', kernel_size=7), norm_eps=1e-6),
 }
 
+
+# The arena: mixers beyond the paper's five, each on the U-ConvNeXt dims of
+# its scale with depths chosen so that parameters and FLOPs (224x224, the
+# backbone) stay within 10% of U-ConvNeXt's (the paper's same-budget rule;
+# tests/models/backbones/test_arena_budget.py holds them to it).
+CONVNEXT_DIMS = dict(micro=_scaled(32), tiny=_scaled(96), small=_scaled(96),
+                     base=_scaled(128))
+ATTENTION_HEADS = dict(micro=(1, 2, 4, 8), tiny=(3, 6, 12, 24),
+                       small=(3, 6, 12, 24), base=(4, 8, 16, 32))
+
+
+def _arena(family, stm, depths, stage_stm_options=None):
+    """Four arch rows ``<family>-<scale>`` with ``depths[scale]``."""
+    return {f'{family}-{scale}': dict(
+        dims=CONVNEXT_DIMS[scale], depths=depth, stm=stm, norm_eps=1e-6,
+        stage_stm_options=stage_stm_options(scale) if stage_stm_options
+        else None) for scale, depth in depths.items()}
+
+
+def _hybrid_stages(scale):
+    """U-ConvNeXt's mixer in stages 1-2, global attention in 3-4."""
+    heads = ATTENTION_HEADS[scale]
+    return [{}, {}] + [dict(type='GlobalAttention', num_heads=h)
+                       for h in heads[2:]]
+
+
+# Mixer blocks without projections (pooling: no parameters) or with more
+# than U-ConvNeXt's 2 C^2 (attention: 4 C^2; SS2D: 3 C^2) take more or fewer
+# blocks in stage 3 (and the first stages of micro) to stay in budget.
+ARCHS.update(
+    **_arena('pool', dict(type='PoolingMixer', pool_size=3), dict(
+        micro=[4, 4, 10, 4], tiny=[3, 3, 11, 3], small=[3, 3, 30, 3],
+        base=[3, 3, 30, 3])),
+    **_arena('replk', dict(type='LargeKernelConvMixer', kernel_size=13,
+                           small_kernel=5), dict(
+        micro=[3, 3, 6, 3], tiny=[2, 2, 9, 2], small=[2, 2, 24, 2],
+        base=[2, 2, 24, 2])),
+    **_arena('nat', dict(type='NeighborhoodAttention', kernel_size=7), dict(
+        micro=[3, 3, 6, 3], tiny=[2, 2, 7, 2], small=[2, 2, 20, 2],
+        base=[2, 2, 20, 2]),
+        lambda scale: _heads(*ATTENTION_HEADS[scale])),
+    # VMamba v2's SS2D setting: state size 1, inner width = channels
+    **_arena('ss2d', dict(type='SelectiveScan2D', d_state=1, ssm_ratio=1.0),
+             dict(micro=[3, 3, 7, 3], tiny=[2, 2, 8, 2], small=[2, 2, 20, 2],
+                  base=[2, 2, 20, 2])),
+    **_arena('hybrid', dict(type='DepthwiseConvMixer', kernel_size=7), dict(
+        micro=[3, 3, 6, 3], tiny=[2, 2, 7, 2], small=[2, 2, 20, 2],
+        base=[2, 2, 20, 2]), _hybrid_stages),
+)
+
 SCALES = ('micro', 'tiny', 'small', 'base')
 # How the paper trained each mixer family (the arch names' prefix) on
 # ImageNet-1K: which of its two recipes (configs/classification/_base_/
@@ -112,6 +165,21 @@ FAMILIES = {
                      drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
     'dcnv3': dict(recipe='convolution',
                   drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
+    # The arena: convolution-like mixers (no attention weights, a fixed or
+    # no kernel) take the convolution recipe and U-ConvNeXt's drop path;
+    # the attention-like ones (weights computed from the tokens: attention,
+    # the selective scan's input-dependent steps) the attention recipe and
+    # U-Swin's.
+    'pool': dict(recipe='convolution',
+                 drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'replk': dict(recipe='convolution',
+                  drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'nat': dict(recipe='attention',
+                drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'ss2d': dict(recipe='attention',
+                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'hybrid': dict(recipe='attention',
+                   drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
 }
 # The drop path of the paper's downstream configs (Mask R-CNN, UperNet), the
 # same for every family.
@@ -178,9 +246,20 @@ def resolve_arch(arch):
     return arch
 
 
-def stage_stm_cfgs(arch, stage):
-    """Mixer configs of the blocks of ``stage``, cycling ``arch['stm']``."""
+def downstream_stm_cfg(cfg):
+    """``cfg`` with the options the paper's downstream code runs its mixer
+    with (the mixer class's ``DOWNSTREAM_OPTIONS``) as defaults."""
+    options = getattr(mixer_class(cfg['type']), 'DOWNSTREAM_OPTIONS', {})
+    return dict(options, **cfg)
+
+
+def stage_stm_cfgs(arch, stage, downstream=False):
+    """Mixer configs of the blocks of ``stage``, cycling ``arch['stm']``
+    with the stage's options merged in (options with a ``type`` replace the
+    mixer config of that stage); ``downstream`` adds the options the
+    paper's downstream backbone runs each mixer with."""
     options = arch['stage_stm_options'][stage]
-    cycle = arch['stm']
-    return [dict(cycle[i % len(cycle)], **options)
+    cycle = [{}] if 'type' in options else arch['stm']
+    cfgs = [dict(cycle[i % len(cycle)], **options)
             for i in range(arch['depths'][stage])]
+    return [downstream_stm_cfg(c) for c in cfgs] if downstream else cfgs

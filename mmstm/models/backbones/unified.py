@@ -16,7 +16,7 @@ from mmstm.registry import MODELS
 from ..blocks import BLOCKS
 from ..official_checkpoint import official_backbone_state
 from ..position import AbsolutePositionEmbedding
-from ..stms import BaseSTM, mixer_class
+from ..stms import BaseSTM
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
 
@@ -71,13 +71,6 @@ class Stage(nn.Module):
                 x = run(block, x)
         x = self.norm(x)
         return x, self.out_norm(x)
-
-
-def downstream_stm_cfg(cfg):
-    """``cfg`` with the options the paper's downstream code runs its mixer
-    with (the mixer class's ``DOWNSTREAM_OPTIONS``) as defaults."""
-    options = getattr(mixer_class(cfg['type']), 'DOWNSTREAM_OPTIONS', {})
-    return dict(options, **cfg)
 
 
 @MODELS.register_module()
@@ -149,8 +142,6 @@ class UnifiedBackbone(BaseModule):
             arch['stm'] = [dict(c, **stm_cfg) for c in arch['stm']]
         elif stm_cfg is not None:
             arch = resolve_arch(dict(arch, stm=list(stm_cfg)))
-        if downstream:
-            arch['stm'] = [downstream_stm_cfg(c) for c in arch['stm']]
         self.arch = arch
         self.out_indices = self._check_out_indices(out_indices)
         if not -1 <= frozen_stages <= NUM_STAGES:
@@ -190,7 +181,7 @@ class UnifiedBackbone(BaseModule):
                              drop_path=drop_path_rates[first + j],
                              layer_scale_init_value=layer_scale_init_value,
                              norm_eps=arch['norm_eps'])
-                for j, cfg in enumerate(stage_stm_cfgs(arch, i))
+                for j, cfg in enumerate(stage_stm_cfgs(arch, i, downstream))
             ]
             downsample = downsample_type(dims[i - 1], dims[i]) if i else None
             pos_embed = None

@@ -1,0 +1,17 @@
+# U-VMamba tiny on ImageNet-1K, the paper's attention recipe (total batch 1024).
+_base_ = [
+    '../_base_/imagenet_recipe.py',
+    '../_base_/datasets/imagenet_bs128_paper.py',
+    '../_base_/schedules/imagenet_300e_attention.py',
+]
+
+model = dict(
+    backbone=dict(arch='ss2d-tiny', drop_path_rate=0.2))
+
+# VMamba keeps weight decay off its state-space parameters (A, D and the
+# step bias), as Mamba does.
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={
+    '.A_logs': dict(decay_mult=0.0),
+    '.Ds': dict(decay_mult=0.0),
+    '.dt_projs_bias': dict(decay_mult=0.0),
+}))

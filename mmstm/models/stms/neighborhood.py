@@ -1,0 +1,85 @@
+"""Neighbourhood attention of the unified NAT (U-NAT)."""
+import torch
+from mmengine.model.weight_init import trunc_normal_
+from torch import nn
+
+from mmstm.registry import MODELS
+
+from .base import BaseSTM
+from .mechanics import ShapeCache
+
+
+def neighbourhood_1d(length, kernel_size):
+    """For every position of a line of ``length``: the ``min(kernel_size,
+    length)`` positions of its neighbourhood, ``(length, n)``, and their
+    offsets from it shifted to ``[0, 2 * kernel_size - 2]`` (the bias table
+    index), ``(length, n)``. Near the borders the window is clamped
+    (shifted inward) rather than cut, as NAT does, so every query sees the
+    same number of keys."""
+    size = min(kernel_size, length)
+    positions = torch.arange(length)
+    start = (positions - kernel_size // 2).clamp(0, length - size)
+    keys = start[:, None] + torch.arange(size)
+    return keys, keys - positions[:, None] + kernel_size - 1
+
+
+def neighbourhood_2d(height, width, kernel_size, device):
+    """Flat key indices ``(H*W, n)`` and flat bias-table indices ``(H*W,
+    n)`` of every query's neighbourhood on an ``H x W`` map."""
+    rows, row_offsets = neighbourhood_1d(height, kernel_size)
+    cols, col_offsets = neighbourhood_1d(width, kernel_size)
+    keys = rows[:, None, :, None] * width + cols[None, :, None, :]
+    table_side = 2 * kernel_size - 1
+    bias = row_offsets[:, None, :, None] * table_side + \
+        col_offsets[None, :, None, :]
+    return (keys.reshape(height * width, -1).to(device),
+            bias.reshape(height * width, -1).to(device))
+
+
+@MODELS.register_module()
+class NeighborhoodAttention(BaseSTM):
+    """Every query attends to the ``kernel_size x kernel_size`` keys around
+    it (Neighborhood Attention Transformer), with a learned relative
+    position bias per head; at the borders the neighbourhood is clamped
+    inside the map, not zero-padded. A map side shorter than the kernel is
+    attended whole (NAT pads such maps to the kernel size instead).
+
+    Pure PyTorch for any size and device: the keys and values of each
+    neighbourhood are gathered with an index table built once per shape.
+
+    Args:
+        embed_dims (int): Channels.
+        num_heads (int): Attention heads.
+        kernel_size (int): Neighbourhood side (odd). Default 7.
+        qkv_bias (bool): Bias of the query/key/value projection.
+    """
+
+    def __init__(self, embed_dims, num_heads, kernel_size=7, qkv_bias=True,
+                 init_cfg=None):
+        super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
+        if kernel_size % 2 != 1:
+            raise ValueError(f'NeighborhoodAttention needs an odd '
+                             f'kernel_size, got {kernel_size}')
+        self.kernel_size = kernel_size
+        self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros(num_heads, (2 * kernel_size - 1)**2))
+        trunc_normal_(self.relative_position_bias_table, std=.02)
+        self._neighbourhoods = ShapeCache()
+
+    def forward(self, x):
+        self.check_input(x)
+        batch, height, width, channels = x.shape
+        keys, bias_index = self._neighbourhoods.get(
+            (height, width, x.device), neighbourhood_2d, height, width,
+            self.kernel_size, x.device)
+        qkv = self.qkv(x.flatten(1, 2)).unflatten(-1, (3, self.num_heads, -1))
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)  # 3 x (B, heads, HW, d)
+        k, v = k[:, :, keys], v[:, :, keys]  # (B, heads, HW, n, d)
+        q = q * q.shape[-1]**-0.5
+        logits = (k @ q.unsqueeze(-1)).squeeze(-1)  # (B, heads, HW, n)
+        logits = logits + self.relative_position_bias_table[:, bias_index]
+        out = (logits.softmax(-1).unsqueeze(-2) @ v).squeeze(-2)
+        out = out.transpose(1, 2).reshape(batch, height, width, channels)
+        return self.proj(out)

@@ -1,0 +1,165 @@
+"""2-D selective scan (VMamba's SS2D) of the unified VMamba (U-VMamba)."""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from mmstm.registry import MODELS
+
+from .base import BaseSTM
+
+DIRECTIONS = 4  # row-major, column-major, and both reversed
+
+
+def scan_chunk(u, delta, A, B, C, state):
+    """One chunk of :func:`selective_scan`: its outputs ``C_t h_t`` and its
+    last state."""
+    delta = delta[..., None]  # (b, G, c, T, 1)
+    decay = torch.exp(delta * A[:, :, None])  # (b, G, c, T, n)
+    drive = delta * B[:, :, None].transpose(-1, -2) * u[..., None]
+    span = 1
+    while span < decay.shape[-2]:
+        # (decay, drive)_t <- (decay, drive)_{t-span} followed by _t
+        drive = drive + decay * F.pad(drive[..., :-span, :], (0, 0, span, 0))
+        decay = decay * F.pad(decay[..., :-span, :], (0, 0, span, 0),
+                              value=1.0)
+        span *= 2
+    hidden = drive + decay * state[..., None, :]
+    return torch.einsum('bgctn,bgnt->bgct', hidden, C), hidden[..., -1, :]
+
+
+def selective_scan(u, delta, A, B, C, D, chunk_size=64):
+    """Mamba's selective scan, ``h_t = exp(delta_t A) h_{t-1} + delta_t B_t
+    u_t``, ``y_t = C_t h_t + D u_t`` from ``h_0 = 0``, for ``G`` independent
+    groups of sequences.
+
+    Within a chunk of ``chunk_size`` steps the linear recurrence is solved
+    by a parallel (doubling) prefix scan, ``log2(chunk_size)`` passes over
+    the chunk; chunks follow each other carrying the state. When gradients
+    are needed each chunk is recomputed in the backward pass (as Mamba's
+    kernel does) instead of keeping its ``(batch, G, channels, chunk,
+    state)`` terms: memory stays that of one chunk, not of the sequence.
+
+    Args:
+        u, delta: ``(batch, G, channels, L)``.
+        A: ``(G, channels, state)`` (negative: decay).
+        B, C: ``(batch, G, state, L)``.
+        D: ``(G, channels)``.
+
+    Returns:
+        ``(batch, G, channels, L)``.
+    """
+    recompute = torch.is_grad_enabled() and any(
+        t.requires_grad for t in (u, delta, A, B, C))
+    state = u.new_zeros(*u.shape[:-1], A.shape[-1])
+    outputs = []
+    for start in range(0, u.shape[-1], chunk_size):
+        steps = slice(start, start + chunk_size)
+        args = (u[..., steps], delta[..., steps], A, B[..., steps],
+                C[..., steps], state)
+        if recompute:
+            out, state = checkpoint(scan_chunk, *args, use_reentrant=False)
+        else:
+            out, state = scan_chunk(*args)
+        outputs.append(out)
+    return torch.cat(outputs, -1) + D[..., None] * u
+
+
+@MODELS.register_module()
+class SelectiveScan2D(BaseSTM):
+    """VMamba's SS2D: a linear projection to an inner width and a gate; the
+    inner map through a depth-wise conv and SiLU, then scanned as four
+    sequences (row-major, column-major and both reversed) by a selective
+    state-space model whose step ``delta``, input matrix ``B`` and output
+    matrix ``C`` depend on the token; the four outputs merged back onto the
+    map, LayerNorm, gated by ``SiLU(z)``, projected back.
+
+    Args:
+        embed_dims (int): Channels.
+        num_heads (int, optional): Unused; accepted for the common contract.
+        d_state (int): State size ``N`` per channel. Default 16.
+        ssm_ratio (float): Inner width over ``embed_dims``. Default 2.
+        dt_rank (int | str): Rank of the ``delta`` projection; ``'auto'``:
+            ``ceil(embed_dims / 16)``.
+        conv_kernel (int): Depth-wise conv before the scan. Default 3.
+        dt_min, dt_max, dt_init_floor (float): Range of the initial steps.
+        chunk_size (int): Steps scanned in parallel (memory vs. passes).
+    """
+
+    def __init__(self, embed_dims, num_heads=None, d_state=16,
+                 ssm_ratio=2.0, dt_rank='auto', conv_kernel=3, dt_min=0.001,
+                 dt_max=0.1, dt_init_floor=1e-4, chunk_size=64,
+                 init_cfg=None):
+        super().__init__(embed_dims, None, init_cfg=init_cfg)
+        inner = int(ssm_ratio * embed_dims)
+        self.dt_rank = math.ceil(embed_dims / 16) if dt_rank == 'auto' \
+            else dt_rank
+        self.d_state, self.chunk_size = d_state, chunk_size
+        self.dt_range = (dt_min, dt_max, dt_init_floor)
+        self.in_proj = nn.Linear(embed_dims, 2 * inner)
+        self.conv = nn.Conv2d(inner, inner, conv_kernel,
+                              padding=conv_kernel // 2, groups=inner)
+        self.x_proj_weight = nn.Parameter(
+            torch.empty(DIRECTIONS, self.dt_rank + 2 * d_state, inner))
+        self.dt_projs_weight = nn.Parameter(
+            torch.empty(DIRECTIONS, inner, self.dt_rank))
+        self.dt_projs_bias = nn.Parameter(torch.empty(DIRECTIONS, inner))
+        self.A_logs = nn.Parameter(torch.empty(DIRECTIONS, inner, d_state))
+        self.Ds = nn.Parameter(torch.empty(DIRECTIONS, inner))
+        self.out_norm = nn.LayerNorm(inner)
+        self.out_proj = nn.Linear(inner, embed_dims)
+        self.init_weights()
+
+    @torch.no_grad()
+    def init_weights(self):
+        """VMamba's initialisation of the state-space parameters: ``A =
+        -(1..N)``, ``D = 1``, steps log-uniform in ``[dt_min, dt_max]``
+        (through the bias, the inverse of softplus), the projections uniform
+        in ``+-1/sqrt(fan_in)``."""
+        inner = self.Ds.shape[-1]
+        nn.init.uniform_(self.x_proj_weight, -inner**-0.5, inner**-0.5)
+        nn.init.uniform_(self.dt_projs_weight, -self.dt_rank**-0.5,
+                         self.dt_rank**-0.5)
+        dt_min, dt_max, floor = self.dt_range
+        dt = torch.exp(torch.rand_like(self.dt_projs_bias) *
+                       (math.log(dt_max) - math.log(dt_min)) +
+                       math.log(dt_min)).clamp(min=floor)
+        self.dt_projs_bias.copy_(dt + torch.log(-torch.expm1(-dt)))
+        states = torch.arange(1, self.d_state + 1, dtype=torch.float32)
+        self.A_logs.copy_(torch.log(states).expand_as(self.A_logs))
+        self.Ds.fill_(1.0)
+
+    def scan_sequences(self, x):
+        """``(B, C, H, W)`` -> ``(B, 4, C, H*W)``: row-major, column-major,
+        and both reversed."""
+        rows = x.flatten(2)
+        cols = x.transpose(2, 3).flatten(2)
+        forward = torch.stack([rows, cols], 1)
+        return torch.cat([forward, forward.flip(-1)], 1)
+
+    def merge_sequences(self, y, height, width):
+        """The inverse of :meth:`scan_sequences`, the four summed:
+        ``(B, 4, C, H*W)`` -> ``(B, C, H*W)`` in row-major order."""
+        y = y[:, :2] + y[:, 2:].flip(-1)
+        cols = y[:, 1].unflatten(-1, (width, height)).transpose(2, 3)
+        return y[:, 0] + cols.flatten(2)
+
+    def forward(self, x):
+        self.check_input(x)
+        batch, height, width, _ = x.shape
+        x, gate = self.in_proj(x).chunk(2, dim=-1)
+        x = F.silu(self.conv(x.permute(0, 3, 1, 2)))
+        sequences = self.scan_sequences(x)  # (B, 4, D, L)
+        projected = torch.einsum('bkdl,kcd->bkcl', sequences,
+                                 self.x_proj_weight)
+        dt, B, C = projected.split(
+            [self.dt_rank, self.d_state, self.d_state], dim=2)
+        dt = torch.einsum('bkrl,kdr->bkdl', dt, self.dt_projs_weight)
+        delta = F.softplus(dt + self.dt_projs_bias[..., None])
+        y = selective_scan(sequences, delta, -torch.exp(self.A_logs), B, C,
+                           self.Ds, self.chunk_size)
+        y = self.merge_sequences(y, height, width).transpose(1, 2)
+        y = self.out_norm(y.reshape(batch, height, width, -1))
+        return self.out_proj(y * F.silu(gate))
