@@ -319,6 +319,15 @@ class UnifiedBackbone(BaseModule):
         """NCHW images -> tuple of NCHW maps (strides 4, 8, 16, 32, ceil)."""
         return self.forward_intermediates(x, self.out_indices)
 
+    def switch_to_deploy(self):
+        """Re-parameterise every mixer that has a training-only form (e.g.
+        ``LargeKernelConvMixer``'s parallel kernels) into its inference
+        form; the outputs in eval mode stay the same. Returns ``self``."""
+        for module in self.modules():
+            if module is not self and hasattr(module, 'switch_to_deploy'):
+                module.switch_to_deploy()
+        return self
+
     def forward_intermediates(self, x, indices=(0, 1, 2, 3)):
         """The NCHW outputs of the stages ``indices`` (whatever
         ``out_indices`` the backbone was built with), computed only as deep

@@ -33,8 +33,8 @@ class LargeKernelConvMixer(BaseSTM):
     """1x1 input projection -> large depth-wise kernel -> 1x1 output
     projection, the U-ConvNeXt mixer with RepLKNet's kernel: while training,
     a ``kernel_size`` depth-wise conv + BN and a parallel ``small_kernel``
-    one + BN, summed; :meth:`switch_to_deploy` merges both branches and
-    their BNs into one ``kernel_size`` conv with bias (structural
+    one + BN, summed; ``switch_to_deploy()`` merges both branches and their
+    BNs into one ``kernel_size`` conv with bias (structural
     re-parameterisation), which computes the same function as the training
     form in eval mode.
 

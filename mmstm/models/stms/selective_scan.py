@@ -108,7 +108,7 @@ class SelectiveScan2D(BaseSTM):
         self.dt_projs_bias = nn.Parameter(torch.empty(DIRECTIONS, inner))
         self.A_logs = nn.Parameter(torch.empty(DIRECTIONS, inner, d_state))
         self.Ds = nn.Parameter(torch.empty(DIRECTIONS, inner))
-        self.out_norm = nn.LayerNorm(inner)
+        self.norm = nn.LayerNorm(inner)
         self.out_proj = nn.Linear(inner, embed_dims)
         self.init_weights()
 
@@ -161,5 +161,5 @@ class SelectiveScan2D(BaseSTM):
         y = selective_scan(sequences, delta, -torch.exp(self.A_logs), B, C,
                            self.Ds, self.chunk_size)
         y = self.merge_sequences(y, height, width).transpose(1, 2)
-        y = self.out_norm(y.reshape(batch, height, width, -1))
+        y = self.norm(y.reshape(batch, height, width, -1))
         return self.out_proj(y * F.silu(gate))

@@ -1,7 +1,10 @@
 import pytest
 import torch
 
+from mmstm.models.backbones.unified import UnifiedBackbone
 from mmstm.models.stms import LargeKernelConvMixer
+
+from tests.conftest import tiny_arch
 
 
 def trained(mixer):
@@ -54,3 +57,17 @@ def test_even_or_too_large_small_kernels_are_refused():
         LargeKernelConvMixer(8, kernel_size=12)
     with pytest.raises(ValueError, match='smaller than kernel_size'):
         LargeKernelConvMixer(8, kernel_size=5, small_kernel=7)
+
+
+def test_the_backbone_re_parameterises_every_mixer():
+    backbone = UnifiedBackbone(arch=tiny_arch('replk')).eval()
+    for mixer in backbone.modules():
+        if isinstance(mixer, LargeKernelConvMixer):
+            trained(mixer)
+    x = torch.randn(1, 3, 45, 37)
+    want = backbone(x)
+    backbone.switch_to_deploy()
+    assert all(m.deployed for m in backbone.modules()
+               if isinstance(m, LargeKernelConvMixer))
+    for got, expected in zip(backbone(x), want):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)

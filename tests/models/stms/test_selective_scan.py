@@ -66,7 +66,7 @@ def naive_ss2d(mixer, x):
                             C[:, None], mixer.Ds[k:k + 1])[:, 0]
         for t, (i, j) in enumerate(order):
             merged[:, :, i, j] += y[:, :, t]
-    out = mixer.out_norm(merged.permute(0, 2, 3, 1))
+    out = mixer.norm(merged.permute(0, 2, 3, 1))
     return mixer.out_proj(out * F.silu(gate))
 
 
