@@ -13,12 +13,10 @@ from .base import BaseSTM
 DIRECTIONS = 4  # row-major, column-major, and both reversed
 
 
-def scan_chunk(u, delta, A, B, C, state):
-    """One chunk of :func:`selective_scan`: its outputs ``C_t h_t`` and its
-    last state."""
-    delta = delta[..., None]  # (b, G, c, T, 1)
-    decay = torch.exp(delta * A[:, :, None])  # (b, G, c, T, n)
-    drive = delta * B[:, :, None].transpose(-1, -2) * u[..., None]
+def _prefix_scan(decay, drive):
+    """Inclusive scan of ``x_t = decay_t x_{t-1} + drive_t`` along dim -2
+    from ``x = 0``, by doubling: ``log2(T)`` passes. Returns the running
+    products of ``decay`` and the running states."""
     span = 1
     while span < decay.shape[-2]:
         # (decay, drive)_t <- (decay, drive)_{t-span} followed by _t
@@ -26,8 +24,35 @@ def scan_chunk(u, delta, A, B, C, state):
         decay = decay * F.pad(decay[..., :-span, :], (0, 0, span, 0),
                               value=1.0)
         span *= 2
-    hidden = drive + decay * state[..., None, :]
-    return torch.einsum('bgctn,bgnt->bgct', hidden, C), hidden[..., -1, :]
+    return decay, drive
+
+
+def _chunked_scan(u, delta, A, B, C, chunk_size):
+    """:func:`selective_scan` without ``D``: every chunk scanned in
+    parallel from a zero state, then the state each chunk inherits from the
+    ones before it added as a sum of their end states weighted by the decay
+    in between, ``exp(sum of delta A)`` taken in log space (at most 1, no
+    overflow). The number of chunks is a size, not a Python loop, so
+    torch.compile traces it once for every length."""
+    length = u.shape[-1]
+    # always some padding (a whole chunk at multiples): the output is then a
+    # cut of the padded one at every length, one layout for torch.compile
+    pad = chunk_size - length % chunk_size
+    u, delta, B, C = (F.pad(t, (0, pad)).unflatten(-1, (-1, chunk_size))
+                      for t in (u, delta, B, C))  # (..., chunks, T)
+    B, C = (t.permute(0, 1, 3, 4, 2)[:, :, None] for t in (B, C))
+    delta = delta[..., None]  # (b, G, c, chunks, T, 1)
+    log_decay = delta * A[:, :, None, None]  # (b, G, c, chunks, T, n)
+    decay, local = _prefix_scan(torch.exp(log_decay), delta * B * u[..., None])
+    chunk_log = log_decay.sum(-2).cumsum(-2)  # (b, G, c, chunks, n)
+    between = chunk_log[..., :, None, :] - chunk_log[..., None, :, :]
+    later = torch.ones(between.shape[-3:-1], dtype=torch.bool,
+                       device=u.device).tril()
+    weights = between.masked_fill(~later[..., None], float('-inf')).exp()
+    ends = (weights * local[..., None, :, -1, :]).sum(-2)  # after chunk c
+    incoming = F.pad(ends[..., :-1, :], (0, 0, 1, 0))
+    hidden = local + decay * incoming[..., None, :]
+    return (hidden * C).sum(-1).flatten(-2)[..., :length]
 
 
 def selective_scan(u, delta, A, B, C, D, chunk_size=64):
@@ -35,12 +60,11 @@ def selective_scan(u, delta, A, B, C, D, chunk_size=64):
     u_t``, ``y_t = C_t h_t + D u_t`` from ``h_0 = 0``, for ``G`` independent
     groups of sequences.
 
-    Within a chunk of ``chunk_size`` steps the linear recurrence is solved
-    by a parallel (doubling) prefix scan, ``log2(chunk_size)`` passes over
-    the chunk; chunks follow each other carrying the state. When gradients
-    are needed each chunk is recomputed in the backward pass (as Mamba's
-    kernel does) instead of keeping its ``(batch, G, channels, chunk,
-    state)`` terms: memory stays that of one chunk, not of the sequence.
+    The sequence is cut into chunks of ``chunk_size`` steps, each solved by a
+    parallel (doubling) prefix scan, ``log2(chunk_size)`` passes, and joined
+    in log space (:func:`_chunked_scan`). When gradients are needed the scan
+    is recomputed in the backward pass (as Mamba's kernel does) instead of
+    keeping its ``(batch, G, channels, L, state)`` intermediates.
 
     Args:
         u, delta: ``(batch, G, channels, L)``.
@@ -51,20 +75,13 @@ def selective_scan(u, delta, A, B, C, D, chunk_size=64):
     Returns:
         ``(batch, G, channels, L)``.
     """
-    recompute = torch.is_grad_enabled() and any(
-        t.requires_grad for t in (u, delta, A, B, C))
-    state = u.new_zeros(*u.shape[:-1], A.shape[-1])
-    outputs = []
-    for start in range(0, u.shape[-1], chunk_size):
-        steps = slice(start, start + chunk_size)
-        args = (u[..., steps], delta[..., steps], A, B[..., steps],
-                C[..., steps], state)
-        if recompute:
-            out, state = checkpoint(scan_chunk, *args, use_reentrant=False)
-        else:
-            out, state = scan_chunk(*args)
-        outputs.append(out)
-    return torch.cat(outputs, -1) + D[..., None] * u
+    args = (u, delta, A, B, C, chunk_size)
+    if torch.is_grad_enabled() and any(
+            t.requires_grad for t in (u, delta, A, B, C)):
+        out = checkpoint(_chunked_scan, *args, use_reentrant=False)
+    else:
+        out = _chunked_scan(*args)
+    return out + D[..., None] * u
 
 
 @MODELS.register_module()
@@ -152,11 +169,10 @@ class SelectiveScan2D(BaseSTM):
         x, gate = self.in_proj(x).chunk(2, dim=-1)
         x = F.silu(self.conv(x.permute(0, 3, 1, 2)))
         sequences = self.scan_sequences(x)  # (B, 4, D, L)
-        projected = torch.einsum('bkdl,kcd->bkcl', sequences,
-                                 self.x_proj_weight)
+        projected = self.x_proj_weight @ sequences  # (B, 4, R + 2N, L)
         dt, B, C = projected.split(
             [self.dt_rank, self.d_state, self.d_state], dim=2)
-        dt = torch.einsum('bkrl,kdr->bkdl', dt, self.dt_projs_weight)
+        dt = self.dt_projs_weight @ dt  # (B, 4, D, L)
         delta = F.softplus(dt + self.dt_projs_bias[..., None])
         y = selective_scan(sequences, delta, -torch.exp(self.A_logs), B, C,
                            self.Ds, self.chunk_size)
