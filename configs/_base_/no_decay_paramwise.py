@@ -20,6 +20,13 @@ convnext_halo_layer_scale_keys = {
     '.gamma1': dict(decay_mult=1.0),
     '.gamma2': dict(decay_mult=1.0),
 }
+# The arena's SS2D (configs/classification/ss2d/): VMamba keeps weight decay
+# off its state-space parameters (A, D and the step bias), as Mamba does.
+ss2d_state_space_keys = {
+    '.A_logs': dict(decay_mult=0.0),
+    '.Ds': dict(decay_mult=0.0),
+    '.dt_projs_bias': dict(decay_mult=0.0),
+}
 
 # COCO (and ADE20K), the paper's detection config: mmcv's custom keys match
 # by substring, decay 0 for names containing `norm`,

@@ -7,11 +7,6 @@ _base_ = [
 
 model = dict(
     backbone=dict(arch='ss2d-tiny', drop_path_rate=0.2))
-
-# VMamba keeps weight decay off its state-space parameters (A, D and the
-# step bias), as Mamba does.
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={
-    '.A_logs': dict(decay_mult=0.0),
-    '.Ds': dict(decay_mult=0.0),
-    '.dt_projs_bias': dict(decay_mult=0.0),
-}))
+# VMamba's rule: no weight decay on the state-space parameters.
+optim_wrapper = dict(paramwise_cfg=dict(
+    custom_keys={{_base_.ss2d_state_space_keys}}))

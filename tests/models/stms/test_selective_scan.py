@@ -1,9 +1,13 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 
 from mmstm.models.stms import SelectiveScan2D
 from mmstm.models.stms.selective_scan import selective_scan
+
+from tests.conftest import REPO_ROOT, build_classifier
 
 
 def sequential_scan(u, delta, A, B, C, D):
@@ -86,3 +90,19 @@ def test_initial_state_space_follows_vmamba():
     assert torch.equal(mixer.Ds, torch.ones_like(mixer.Ds))
     steps = F.softplus(mixer.dt_projs_bias)
     assert steps.min() >= 0.01 - 1e-6 and steps.max() <= 0.1 + 1e-6
+
+
+def test_imagenet_recipe_keeps_weight_decay_off_the_state_space():
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/classification/ss2d/'
+                          'ss2d-micro_8xb128_in1k.py')
+    model = build_classifier(cfg)
+    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP's wrapper needs CUDA
+    cfg.optim_wrapper.pop('loss_scale', None)
+    groups = build_optim_wrapper(model, cfg.optim_wrapper).param_groups
+    decay = {id(p): group['weight_decay'] for group in groups
+             for p in group['params']}
+    for name, param in model.named_parameters():
+        if name.endswith(('.A_logs', '.Ds', '.dt_projs_bias')):
+            assert decay[id(param)] == 0, name
+        elif name.endswith(('.x_proj_weight', '.dt_projs_weight')):
+            assert decay[id(param)] == 0.05, name
