@@ -6,12 +6,13 @@ import torch
 from torch import nn
 
 from mmstm.analysis.classifier import load_classifier
+from mmstm.analysis.complexity import count_flops
 from mmstm.analysis.erf import (accumulate_erf, area_ratios, erf_view,
                                 high_contribution_area)
 from mmstm.analysis.images import load_rgb
 from mmstm.analysis.plots import plot_erf
 
-from tests.conftest import data_file, tiny_classifier_config
+from tests.conftest import STM_FAMILIES, data_file, tiny_classifier_config
 
 
 def positive_conv(kernel_size):
@@ -68,6 +69,16 @@ def test_fields_grow_through_the_stages_of_a_backbone(tmp_path):
         assert areas == sorted(areas) and 0 < areas[-1] <= 1
     plot_erf(maps, str(tmp_path / 'erf.png'), 'tiny')
     assert (tmp_path / 'erf.png').stat().st_size > 10_000
+
+
+@pytest.mark.parametrize('family', STM_FAMILIES)
+def test_every_mixer_gives_four_fields_and_its_flops(tmp_path, family):
+    classifier = load_classifier(tiny_classifier_config(tmp_path, family))
+    image = erf_view(load_rgb(data_file(
+        'imagenet-val-mini/val/ILSVRC2012_val_00000118.JPEG')), 224)
+    maps = accumulate_erf(classifier.stage_outputs, [image])
+    assert maps.shape == (4, 224, 224) and all(m.any() for m in maps)
+    assert count_flops(classifier, (1, 3, 224, 224)) > 0
 
 
 def test_stages_without_their_own_norm_still_give_four_fields(tmp_path):
