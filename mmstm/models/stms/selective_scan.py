@@ -102,8 +102,16 @@ class SelectiveScan2D(BaseSTM):
             ``ceil(embed_dims / 16)``.
         conv_kernel (int): Depth-wise conv before the scan. Default 3.
         dt_min, dt_max, dt_init_floor (float): Range of the initial steps.
-        chunk_size (int): Steps scanned in parallel (memory vs. passes).
+        chunk_size (int): Steps scanned in parallel: longer chunks take
+            more passes (log2 of it), fewer chunks take less memory to join
+            (the square of their number).
     """
+
+    # Detection and segmentation maps are long sequences; joining the chunks
+    # takes memory in the square of their number, so the downstream form
+    # scans longer chunks (an 800x1333 image: 261 chunks at stage 1 instead
+    # of 1041).
+    DOWNSTREAM_OPTIONS = dict(chunk_size=256)
 
     def __init__(self, embed_dims, num_heads=None, d_state=16,
                  ssm_ratio=2.0, dt_rank='auto', conv_kernel=3, dt_min=0.001,
