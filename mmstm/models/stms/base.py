@@ -24,6 +24,14 @@ def check_padding(padding):
     return padding
 
 
+def check_odd(mixer, **sizes):
+    """Refuse even window/kernel sizes by name: they have no centre, and
+    ``size // 2`` padding would shift the map."""
+    for name, size in sizes.items():
+        if size is not None and size % 2 != 1:
+            raise ValueError(f'{mixer} needs an odd {name}, got {size}')
+
+
 class BaseSTM(BaseModule):
     """Base class of the spatial token mixers.
 

@@ -4,7 +4,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from .base import BaseSTM
+from .base import BaseSTM, check_odd
 
 
 @MODELS.register_module()
@@ -39,10 +39,7 @@ class DepthwiseConvMixer(BaseSTM):
     def __init__(self, embed_dims, num_heads=None, kernel_size=7,
                  projections=True, init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
-        if kernel_size % 2 != 1:
-            raise ValueError(
-                'DepthwiseConvMixer needs an odd kernel_size, got '
-                f'{kernel_size}')
+        check_odd('DepthwiseConvMixer', kernel_size=kernel_size)
         self.input_proj = nn.Linear(embed_dims, embed_dims) if projections \
             else nn.Identity()
         self.dwconv = nn.Conv2d(

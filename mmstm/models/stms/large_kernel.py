@@ -6,7 +6,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from .base import BaseSTM
+from .base import BaseSTM, check_odd
 
 
 def fuse_conv_bn(conv, bn):
@@ -51,11 +51,8 @@ class LargeKernelConvMixer(BaseSTM):
     def __init__(self, embed_dims, num_heads=None, kernel_size=13,
                  small_kernel=5, deploy=False, init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
-        for name, size in (('kernel_size', kernel_size),
-                           ('small_kernel', small_kernel)):
-            if size is not None and size % 2 != 1:
-                raise ValueError(f'LargeKernelConvMixer needs an odd '
-                                 f'{name}, got {size}')
+        check_odd('LargeKernelConvMixer', kernel_size=kernel_size,
+                  small_kernel=small_kernel)
         if small_kernel is not None and small_kernel >= kernel_size:
             raise ValueError(f'small_kernel ({small_kernel}) must be smaller '
                              f'than kernel_size ({kernel_size})')

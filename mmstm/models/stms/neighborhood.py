@@ -5,7 +5,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from .base import BaseSTM
+from .base import BaseSTM, check_odd
 from .mechanics import ShapeCache
 
 
@@ -57,9 +57,7 @@ class NeighborhoodAttention(BaseSTM):
     def __init__(self, embed_dims, num_heads, kernel_size=7, qkv_bias=True,
                  init_cfg=None):
         super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
-        if kernel_size % 2 != 1:
-            raise ValueError(f'NeighborhoodAttention needs an odd '
-                             f'kernel_size, got {kernel_size}')
+        check_odd('NeighborhoodAttention', kernel_size=kernel_size)
         self.kernel_size = kernel_size
         self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
         self.proj = nn.Linear(embed_dims, embed_dims)

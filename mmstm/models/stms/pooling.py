@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 from mmstm.registry import MODELS
 
-from .base import BaseSTM
+from .base import BaseSTM, check_odd
 
 
 @MODELS.register_module()
@@ -26,9 +26,7 @@ class PoolingMixer(BaseSTM):
     def __init__(self, embed_dims, num_heads=None, pool_size=3,
                  init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
-        if pool_size % 2 != 1:
-            raise ValueError(f'PoolingMixer needs an odd pool_size, got '
-                             f'{pool_size}')
+        check_odd('PoolingMixer', pool_size=pool_size)
         self.pool_size = pool_size
 
     def forward(self, x):
