@@ -35,9 +35,16 @@ def _chunked_scan(u, delta, A, B, C, chunk_size):
     overflow). The number of chunks is a size, not a Python loop, so
     torch.compile traces it once for every length."""
     length = u.shape[-1]
-    # always some padding (a whole chunk at multiples): the output is then a
-    # cut of the padded one at every length, one layout for torch.compile
-    pad = chunk_size - length % chunk_size
+    if torch.compiler.is_compiling():
+        # always some padding (a whole chunk at multiples): the output is
+        # then a cut of the padded one at every length, one layout for
+        # every size torch.compile sees
+        pad = chunk_size - length % chunk_size
+    else:
+        # no more steps than the sequence has: short sequences (the last
+        # stages) would otherwise be scanned padded to a whole chunk
+        chunk_size = min(chunk_size, length)
+        pad = -length % chunk_size
     u, delta, B, C = (F.pad(t, (0, pad)).unflatten(-1, (-1, chunk_size))
                       for t in (u, delta, B, C))  # (..., chunks, T)
     B, C = (t.permute(0, 1, 3, 4, 2)[:, :, None] for t in (B, C))
