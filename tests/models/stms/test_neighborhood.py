@@ -32,10 +32,13 @@ def naive_neighbourhood_attention(mixer, x):
     return mixer.proj(out.flatten(-2))
 
 
-@pytest.mark.parametrize('size', [(7, 9), (3, 8)])  # (3, 8): shorter side
-def test_neighbourhood_attention_is_nats_formula(size):
+# (7, 9): one tile; (3, 8): a side shorter than the kernel; (11, 13) with a
+# 3x3 kernel: tiles of 3, the last ones cut short
+@pytest.mark.parametrize('size,kernel', [((7, 9), 5), ((3, 8), 5),
+                                         ((11, 13), 3)])
+def test_neighbourhood_attention_is_nats_formula(size, kernel):
     torch.manual_seed(0)
-    mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=5)
+    mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=kernel)
     torch.nn.init.normal_(mixer.relative_position_bias_table)
     x = torch.randn(2, *size, 8)
     torch.testing.assert_close(mixer(x), naive_neighbourhood_attention(
@@ -59,3 +62,30 @@ def test_border_queries_see_a_full_shifted_window():
 def test_even_kernel_is_refused():
     with pytest.raises(ValueError, match='odd kernel_size'):
         NeighborhoodAttention(8, num_heads=2, kernel_size=6)
+
+
+@pytest.mark.parametrize('size', [(16, 16), (15, 29), (1, 20), (9, 9)])
+def test_tiled_and_gathered_forms_agree_with_gradients(size):
+    # the tiled form trains; the gathered one is what the FLOP counter sees
+    torch.manual_seed(0)
+    mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=7)
+    torch.nn.init.normal_(mixer.relative_position_bias_table)
+    x = torch.randn(2, *size, 8, requires_grad=True)
+    params = [x, mixer.relative_position_bias_table, mixer.qkv.weight]
+    grads = []
+    for attend in (mixer.attend_tiled, mixer.attend_gathered):
+        out = attend(mixer.qkv(x).unflatten(-1, (3, 2, -1)))
+        grads.append((out, *torch.autograd.grad(out.square().sum(), params)))
+    for tiled, gathered in zip(*grads):
+        torch.testing.assert_close(tiled, gathered, rtol=1e-4, atol=1e-5)
+
+
+def test_flops_are_the_operators_not_the_tiles():
+    # each query: k*k logits and k*k weighted values of d channels per head,
+    # though the tiled form multiplies every tile's whole key span
+    from mmstm.analysis.complexity import count_flops
+    mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=3)
+    tokens, channels = 11 * 11, 8
+    projections = tokens * channels * 3 * channels + tokens * channels**2
+    attention = 2 * tokens * 3 * 3 * channels
+    assert count_flops(mixer, (1, 11, 11, 8)) == projections + attention
