@@ -134,8 +134,8 @@ class NeighborhoodAttention(BaseSTM):
         query's neighbourhood gathered; ``(B, H, W, C)``."""
         batch, height, width = qkv.shape[:3]
         keys, bias_index = self._geometry.get(
-            (height, width, qkv.device, 'gathered'), neighbourhood_2d, height, width,
-            self.kernel_size, qkv.device)
+            (height, width, qkv.device, 'gathered'), neighbourhood_2d,
+            height, width, self.kernel_size, qkv.device)
         q, k, v = qkv.flatten(1, 2).permute(2, 0, 3, 1, 4)  # (B, h, HW, d)
         k, v = k[:, :, keys], v[:, :, keys]  # (B, heads, HW, n, d)
         q = q * q.shape[-1]**-0.5
@@ -149,8 +149,8 @@ class NeighborhoodAttention(BaseSTM):
         docstring)."""
         batch, height, width, _, heads, dims = qkv.shape
         tile_h, tile_w, key_rows, key_cols, bias_index = self._geometry.get(
-            (height, width, qkv.device, 'tiled'), neighbourhood_tiles, height, width,
-            self.kernel_size, qkv.device)
+            (height, width, qkv.device, 'tiled'), neighbourhood_tiles,
+            height, width, self.kernel_size, qkv.device)
         (row_tiles, row_span), (col_tiles, col_span) = \
             key_rows.shape, key_cols.shape
         q = qkv[:, :, :, 0] * dims**-0.5
