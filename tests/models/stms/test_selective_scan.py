@@ -5,6 +5,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
 from mmstm.models.stms import SelectiveScan2D
+from mmstm.models.stms import selective_scan as selective_scan_module
 from mmstm.models.stms.selective_scan import selective_scan
 
 from tests.conftest import REPO_ROOT, build_classifier
@@ -32,12 +33,23 @@ def scan_inputs(length, generator):
     return u, delta.requires_grad_(), A.requires_grad_(), B, C, rand(4, 3)
 
 
-@pytest.mark.parametrize('chunk_size', [1, 8, 64])
+# recompute_above 0: the backward pass recomputes the scan (large inputs)
+@pytest.mark.parametrize('chunk_size,recompute_above', [
+    (1, None), (8, None), (64, None), (8, 0)])
 def test_chunked_scan_and_its_gradients_equal_the_sequential_loop(
-        chunk_size):
+        chunk_size, recompute_above, monkeypatch):
+    recomputed = []
+    if recompute_above is not None:
+        monkeypatch.setattr(selective_scan_module, 'RECOMPUTE_ABOVE',
+                            recompute_above)
+        checkpoint = selective_scan_module.checkpoint
+        monkeypatch.setattr(
+            selective_scan_module, 'checkpoint',
+            lambda *a, **k: recomputed.append(1) or checkpoint(*a, **k))
     inputs = scan_inputs(37, torch.Generator().manual_seed(0))
     want = sequential_scan(*inputs)
     got = selective_scan(*inputs, chunk_size=chunk_size)
+    assert len(recomputed) == (recompute_above is not None)
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
     want_grads = torch.autograd.grad(want.square().sum(), inputs)
     got_grads = torch.autograd.grad(got.square().sum(), inputs)
