@@ -16,13 +16,17 @@ RESULT_FILE = 'result.txt'
 def read_result(path):
     """``dict(minutes, raw, ema)`` (top-1 in %) of one run's result file."""
     with open(path) as f:
-        minutes, metrics = f.read().split(' ', 1)
-    dicts = metrics.replace('} {', '}\n{').split('\n')
-    if len(dicts) != 2:
-        raise ValueError(f'{path}: expected "<minutes> <raw metrics> <EMA '
-                         f'metrics>", got {metrics!r}')
-    raw, ema = (ast.literal_eval(d.strip())['accuracy/top1'] for d in dicts)
-    return dict(minutes=int(minutes), raw=raw, ema=ema)
+        text = f.read().strip()
+    try:
+        minutes, metrics = text.split(' ', 1)
+        raw, ema = metrics.replace('} {', '}\n{').split('\n')
+        return dict(minutes=int(minutes),
+                    raw=ast.literal_eval(raw)['accuracy/top1'],
+                    ema=ast.literal_eval(ema)['accuracy/top1'])
+    except (ValueError, SyntaxError, KeyError) as error:
+        raise ValueError(
+            f'{path}: expected "<minutes> <raw metrics> <EMA metrics>" '
+            f'(tools/test.py\'s last lines), got {text!r}') from error
 
 
 def collect_runs(root):
