@@ -34,6 +34,38 @@ def reference_points(height, width, padding, device):
     return torch.stack([x, y], -1).reshape(1, -1, 1, 2)
 
 
+@torch.library.custom_op('mmstm::grid_sample_bilinear_zeros',
+                         mutates_args=())
+def grid_sample(value: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """``F.grid_sample`` (bilinear, zeros outside, ``align_corners=False``)
+    as an operator torch.compile keeps whole: inductor otherwise generates
+    its own loops for it, which on a CPU made a compiled DCNv3 model 3.5x
+    slower than eager; through this the compiled model calls ATen's kernel
+    and is faster than eager."""
+    return F.grid_sample(value, grid, mode='bilinear', padding_mode='zeros',
+                         align_corners=False)
+
+
+@grid_sample.register_fake
+def _grid_sample_shape(value, grid):
+    return value.new_empty(*value.shape[:2], *grid.shape[1:3])
+
+
+def _grid_sample_save(ctx, inputs, output):
+    ctx.save_for_backward(*inputs)
+
+
+def _grid_sample_backward(ctx, grad):
+    value, grid = ctx.saved_tensors
+    # interpolation 0: bilinear, padding 0: zeros, align_corners False
+    return torch.ops.aten.grid_sampler_2d_backward(
+        grad, value, grid, 0, 0, False, [True, True])
+
+
+grid_sample.register_autograd(_grid_sample_backward,
+                              setup_context=_grid_sample_save)
+
+
 def deformable_sample(value, padded_size, locations, weights):
     """What mmcv's PyTorch path of multi-scale deformable attention computes
     for one level, in the same operations: ``value`` ``(B, Hp*Wp, G, d)``
@@ -46,8 +78,7 @@ def deformable_sample(value, padded_size, locations, weights):
     value = value.flatten(2).transpose(1, 2).reshape(
         batch * groups, group_dims, *padded_size)
     grid = (2 * locations - 1)[:, :, :, 0].transpose(1, 2).flatten(0, 1)
-    sampled = F.grid_sample(value, grid, mode='bilinear',
-                            padding_mode='zeros', align_corners=False)
+    sampled = grid_sample(value, grid)
     weights = weights.transpose(1, 2).reshape(batch * groups, 1, queries,
                                               points)
     out = (sampled * weights).sum(-1).view(batch, groups * group_dims,
