@@ -65,3 +65,20 @@ def test_bad_options_are_named():
         DCNv3(8, num_heads=2, kernel_size=4)
     with pytest.raises(ValueError, match='divisible'):
         DCNv3(8, num_heads=3)
+
+
+def test_sampling_operator_is_grid_sample_with_its_gradients():
+    # the operator torch.compile keeps whole: F.grid_sample's values and
+    # gradients, and a registration (shape function, autograd) that
+    # torch.library's checks accept
+    from mmstm.models.stms.dcnv3 import grid_sample
+    value = torch.randn(3, 4, 6, 7, requires_grad=True)
+    grid = (torch.rand(3, 5, 9, 2) * 2.4 - 1.2).requires_grad_()  # some out
+    want = F.grid_sample(value, grid, align_corners=False)
+    got = grid_sample(value, grid)
+    torch.testing.assert_close(got, want)
+    for got_grad, want_grad in zip(
+            torch.autograd.grad(got.square().sum(), (value, grid)),
+            torch.autograd.grad(want.square().sum(), (value, grid))):
+        torch.testing.assert_close(got_grad, want_grad)
+    torch.library.opcheck(grid_sample, (value, grid))
