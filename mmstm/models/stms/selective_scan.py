@@ -13,23 +13,56 @@ from .base import BaseSTM
 DIRECTIONS = 4  # row-major, column-major, and both reversed
 # States (batch x groups x channels x length x state size) above which the
 # scan is recomputed in the backward pass instead of keeping its
-# intermediates (about 20 tensors of that size): an ImageNet batch is far
+# intermediates (about ten tensors of that size): an ImageNet batch is far
 # above, the CPU demo's (a 1.5x faster step without recomputing) below.
 RECOMPUTE_ABOVE = 2**23
 
 
-def _prefix_scan(decay, drive):
+def _doubling_scan(decay, drive):
     """Inclusive scan of ``x_t = decay_t x_{t-1} + drive_t`` along dim -2
-    from ``x = 0``, by doubling: ``log2(T)`` passes. Returns the running
-    products of ``decay`` and the running states."""
+    from ``x = 0`` by doubling, ``log2(T)`` passes, in place on copies
+    (``drive`` may have leading dims more than ``decay``: scanned alike).
+    Returns the running products of ``decay`` and the states."""
+    decay, drive = decay.clone(), drive.clone()
     span = 1
     while span < decay.shape[-2]:
-        # (decay, drive)_t <- (decay, drive)_{t-span} followed by _t
-        drive = drive + decay * F.pad(drive[..., :-span, :], (0, 0, span, 0))
-        decay = decay * F.pad(decay[..., :-span, :], (0, 0, span, 0),
-                              value=1.0)
+        # (decay, drive)_t <- (decay, drive)_{t-span} followed by _t, both
+        # from the previous pass's values
+        drive[..., span:, :] += decay[..., span:, :] * drive[..., :-span, :]
+        decay[..., span:, :] = decay[..., span:, :] * decay[..., :-span, :]
         span *= 2
     return decay, drive
+
+
+class _LinearScan(torch.autograd.Function):
+    """:func:`_doubling_scan` with its gradient written out: the adjoint of
+    a linear recurrence is the same recurrence run backwards, ``l_t = g_t
+    + decay_{t+1} l_{t+1}``, so the backward pass is one more scan instead
+    of the autograd graph of every doubling pass (several times the
+    memory traffic)."""
+
+    @staticmethod
+    def forward(ctx, decay, drive):
+        products, states = _doubling_scan(decay, drive)
+        ctx.save_for_backward(decay, products, states)
+        return products, states
+
+    @staticmethod
+    def backward(ctx, grad_products, grad_states):
+        decay, products, states = ctx.saved_tensors
+        grads = torch.stack([
+            torch.zeros_like(states) if g is None else g
+            for g in (grad_states, grad_products)])
+        # reversed in time, step t is scaled by decay_{t+1}
+        later_decay = F.pad(decay[..., 1:, :], (0, 0, 0, 1)).flip(-2)
+        _, adjoints = _doubling_scan(later_decay, grads.flip(-2))
+        state_adjoint, product_adjoint = adjoints.flip(-2)
+        earlier_states = F.pad(states[..., :-1, :], (0, 0, 1, 0))
+        earlier_products = F.pad(products[..., :-1, :], (0, 0, 1, 0),
+                                 value=1.0)
+        grad_decay = state_adjoint * earlier_states + \
+            product_adjoint * earlier_products
+        return grad_decay, state_adjoint
 
 
 def _chunked_scan(u, delta, A, B, C, chunk_size):
@@ -55,7 +88,8 @@ def _chunked_scan(u, delta, A, B, C, chunk_size):
     B, C = (t.permute(0, 1, 3, 4, 2)[:, :, None] for t in (B, C))
     delta = delta[..., None]  # (b, G, c, chunks, T, 1)
     log_decay = delta * A[:, :, None, None]  # (b, G, c, chunks, T, n)
-    decay, local = _prefix_scan(torch.exp(log_decay), delta * B * u[..., None])
+    decay, local = _LinearScan.apply(torch.exp(log_decay),
+                                     delta * B * u[..., None])
     chunk_log = log_decay.sum(-2).cumsum(-2)  # (b, G, c, chunks, n)
     between = chunk_log[..., :, None, :] - chunk_log[..., None, :, :]
     later = torch.ones(between.shape[-3:-1], dtype=torch.bool,

@@ -118,3 +118,28 @@ def test_imagenet_recipe_keeps_weight_decay_off_the_state_space():
             assert decay[id(param)] == 0, name
         elif name.endswith(('.x_proj_weight', '.dt_projs_weight')):
             assert decay[id(param)] == 0.05, name
+
+
+@pytest.mark.parametrize('outputs_used', ['both', 'states'])
+def test_scans_written_out_gradient_is_autograds(outputs_used):
+    from mmstm.models.stms.selective_scan import _LinearScan
+    generator = torch.Generator().manual_seed(0)
+    decay = torch.rand(2, 3, 13, 4, generator=generator).requires_grad_()
+    drive = torch.randn(2, 3, 13, 4, generator=generator).requires_grad_()
+
+    def step_by_step(decay, drive):
+        products, states = [decay[..., 0, :]], [drive[..., 0, :]]
+        for t in range(1, decay.shape[-2]):
+            products.append(products[-1] * decay[..., t, :])
+            states.append(states[-1] * decay[..., t, :] + drive[..., t, :])
+        return torch.stack(products, -2), torch.stack(states, -2)
+
+    grads = []
+    for scan in (_LinearScan.apply, step_by_step):
+        products, states = scan(decay, drive)
+        loss = states.square().sum()
+        if outputs_used == 'both':
+            loss = loss + (products * torch.arange(4.)).sum()
+        grads.append(torch.autograd.grad(loss, (decay, drive)))
+    for got, want in zip(*grads):
+        torch.testing.assert_close(got, want)
