@@ -37,11 +37,28 @@ def _rng(seed, task, split, index):
                                   index])
 
 
-def _save_rgb(path, image):
+def _write_atomically(path, data):
+    """Write ``data`` (bytes) to ``path`` through a temporary file renamed
+    over it: a training run reading the set while it is written again (a
+    second demo script started beside it) sees the old file or the new one,
+    never a cut one."""
     os.makedirs(osp.dirname(path), exist_ok=True)
+    temporary = f'{path}.{os.getpid()}.tmp'
+    with open(temporary, 'wb') as f:
+        f.write(data)
+    os.replace(temporary, path)
+
+
+def _save_image(path, image, params=()):
+    ok, encoded = cv2.imencode(osp.splitext(path)[1], image, list(params))
+    if not ok:
+        raise OSError(f'could not encode {path}')
+    _write_atomically(path, encoded.tobytes())
+
+
+def _save_rgb(path, image):
     bgr = cv2.cvtColor(image.astype(np.uint8), cv2.COLOR_RGB2BGR)
-    if not cv2.imwrite(path, bgr, [cv2.IMWRITE_JPEG_QUALITY, 95]):
-        raise OSError(f'could not write {path}')
+    _save_image(path, bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
 
 
 def _scene(rng, size, num_objects, min_frac, max_frac):
@@ -72,8 +89,7 @@ def _scene(rng, size, num_objects, min_frac, max_frac):
 def write_classification(out_dir, num_train=1200, num_val=300, img_size=64,
                          seed=0):
     """One centred-ish shape per image; the label is its form."""
-    with open(osp.join(_mkdir(out_dir), 'classes.txt'), 'w') as f:
-        f.write('\n'.join(SHAPE_NAMES) + '\n')
+    _write_lines(osp.join(out_dir, 'classes.txt'), SHAPE_NAMES)
     for split, num in (('train', num_train), ('val', num_val)):
         lines = []
         for index in range(num):
@@ -124,9 +140,9 @@ def write_detection(out_dir, num_train=200, num_val=50, img_size=128, seed=0,
                     segmentation=_coco_segmentation(contours, mask)))
         path = osp.join(_mkdir(osp.join(out_dir, 'annotations')),
                         f'instances_{split}.json')
-        with open(path, 'w') as f:
-            json.dump(dict(images=images, annotations=annotations,
-                           categories=categories), f)
+        _write_atomically(path, json.dumps(dict(
+            images=images, annotations=annotations,
+            categories=categories)).encode())
 
 
 def write_segmentation(out_dir, num_train=200, num_val=50, img_size=128,
@@ -146,9 +162,8 @@ def write_segmentation(out_dir, num_train=200, num_val=50, img_size=128,
             name = f'ADE_{split}_{index:08d}'
             _save_rgb(osp.join(out_dir, 'images', folder, name + '.jpg'),
                       image)
-            seg_dir = _mkdir(osp.join(out_dir, 'annotations', folder))
-            if not cv2.imwrite(osp.join(seg_dir, name + '.png'), labels):
-                raise OSError(f'could not write {name}.png')
+            _save_image(osp.join(out_dir, 'annotations', folder,
+                                 name + '.png'), labels)
 
 
 def _mkdir(path):
@@ -157,6 +172,4 @@ def _mkdir(path):
 
 
 def _write_lines(path, lines):
-    with open(osp.join(_mkdir(osp.dirname(path)), osp.basename(path)),
-              'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    _write_atomically(path, ('\n'.join(lines) + '\n').encode())

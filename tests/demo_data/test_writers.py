@@ -96,3 +96,19 @@ def test_generation_is_deterministic(tmp_path):
     files = [f for d in cmp.subdirs.values() for f in d.same_files]
     assert len(files) == 6 and not cmp.diff_files
     assert all(not sub.diff_files for sub in cmp.subdirs.values())
+
+
+def test_writing_again_replaces_files_whole(tmp_path, monkeypatch):
+    # a second demo script regenerates the set under a running one: every
+    # file is replaced by a rename (a reader never opens a half-written
+    # one) and no temporary file stays behind
+    out = tmp_path / 'imagenet'
+    write_classification(str(out), num_train=6, num_val=2, img_size=24)
+    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    replaced = []
+    monkeypatch.setattr(os, 'replace', lambda src, dst: replaced.append(
+        dst) or os.rename(src, dst))
+    write_classification(str(out), num_train=6, num_val=2, img_size=24)
+    after = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    assert after == before
+    assert sorted(map(str, before)) == sorted(map(str, replaced))
