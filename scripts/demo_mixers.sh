@@ -8,6 +8,9 @@
 # (default: every family of the arch table). A run whose result is already
 # in work_dirs/demo_mixers/<stm>/seed<S>/result.txt is not run again, so an
 # interrupted arena resumes where it stopped; delete that file to re-run.
+# Several copies may run at once (e.g. one per core, OMP_NUM_THREADS=1):
+# each claims a run with flock before starting it, so they share the runs
+# out; a claim ends with its process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
@@ -23,6 +26,12 @@ for stm in "${STMS[@]}"; do
   for seed in "${SEEDS[@]}"; do
     WORK_DIR=work_dirs/demo_mixers/$stm/seed$seed
     [ -s "$WORK_DIR/result.txt" ] && continue
+    mkdir -p "$WORK_DIR"
+    exec {CLAIM}> "$WORK_DIR/claim.lock"
+    if ! flock -n "$CLAIM" || [ -s "$WORK_DIR/result.txt" ]; then
+      exec {CLAIM}>&-  # another copy runs it, or just finished it
+      continue
+    fi
     echo "[demo] training $CONFIG, seed $seed"
     START=$(date +%s)
     "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" \
@@ -36,6 +45,7 @@ for stm in "${STMS[@]}"; do
     # written last: a run killed before this line leaves no result
     echo "$MINUTES $(cat "$WORK_DIR/test_metrics_raw.txt")" \
       "$(cat "$WORK_DIR/test_metrics_ema.txt")" > "$WORK_DIR/result.txt"
+    exec {CLAIM}>&-
   done
 done
 "$PY" tools/analysis/demo_arena_table.py --root work_dirs/demo_mixers --threads 2
