@@ -78,7 +78,11 @@ def deformable_sample(value, padded_size, locations, weights):
     value = value.flatten(2).transpose(1, 2).reshape(
         batch * groups, group_dims, *padded_size)
     grid = (2 * locations - 1)[:, :, :, 0].transpose(1, 2).flatten(0, 1)
-    sampled = grid_sample(value, grid)
+    # the operator under torch.compile only: eager and traced runs (the
+    # FLOP counter) keep ATen's grid_sampler, which they know
+    sampled = grid_sample(value, grid) if torch.compiler.is_compiling() \
+        else F.grid_sample(value, grid, mode='bilinear', padding_mode='zeros',
+                           align_corners=False)
     weights = weights.transpose(1, 2).reshape(batch * groups, 1, queries,
                                               points)
     out = (sampled * weights).sum(-1).view(batch, groups * group_dims,
