@@ -38,7 +38,7 @@ def complexity_rows(configs, resolutions=(224, ), batch_size=8,
             yield row
 
 
-def _fmt(value, digits):
+def format_number(value, digits):
     return '-' if value is None else f'{value:.{digits}f}'
 
 
@@ -55,8 +55,8 @@ def write_tables(rows, out_prefix):
     for r in rows:
         lines.append(
             f'| {r["model"]} | {r["params_M"]:.2f} | {r["resolution"]} | '
-            f'{r["gflops"]:.2f} | {_fmt(r["infer_img_s"], 1)} | '
-            f'{_fmt(r["train_img_s"], 1)} |')
+            f'{r["gflops"]:.2f} | {format_number(r["infer_img_s"], 1)} | '
+            f'{format_number(r["train_img_s"], 1)} |')
     markdown = '\n'.join(lines) + '\n'
     with open(out_prefix + '.md', 'w') as f:
         f.write(markdown)

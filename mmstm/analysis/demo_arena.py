@@ -10,6 +10,8 @@ import glob
 import os.path as osp
 import statistics
 
+from .complexity_table import format_number
+
 RESULT_FILE = 'result.txt'
 
 
@@ -75,11 +77,8 @@ def arena_markdown(runs, families, complexity=None):
             row = complexity.get(family)
             cells += ['', '', '', ''] if row is None else [
                 f'{row["params_M"]:.2f}', f'{row["gflops"]:.2f}',
-                _optional(row.get('infer_img_s')),
-                _optional(row.get('train_img_s'))]
+                format_number(row.get('infer_img_s'), 1),
+                format_number(row.get('train_img_s'), 1)]
         lines.append(f'| {family} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
-
-def _optional(value):
-    return '-' if value is None else f'{value:.1f}'
