@@ -1,6 +1,5 @@
 """Halo attention of the unified HaloNet (U-HaloNet)."""
 import torch
-import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
@@ -14,14 +13,36 @@ from .mechanics import ShapeCache, pad_to_multiple
 POS_EMBED_TYPES = ('query_related', 'query_free')
 
 
-def _halo_windows(x, block_size, halo_size):
-    """``(B, Hp, Wp, C)`` with ``Hp, Wp`` multiples of the block ->
-    ``(B, blocks_h, blocks_w, win, win, C)``: each block with its halo, the
-    halo zero-padded at the map border."""
+def _halo_window_index(height, width, block_size, halo_size, device):
+    """``(blocks, win*win)`` index of each block's window (the block grown by
+    the halo) into a ``height x width`` map flattened and followed by one
+    zero token, at ``height * width``, which stands for the halo beyond the
+    map border. ``height, width`` are multiples of the block.
+
+    A gather by this index is the windows' unfold, with a backward pass
+    (index_add) several times faster on the CPU than unfold's."""
     win = block_size + 2 * halo_size
-    x = F.pad(x, (0, 0, halo_size, halo_size, halo_size, halo_size))
-    x = x.unfold(1, win, block_size).unfold(2, win, block_size)
-    return x.permute(0, 1, 2, 4, 5, 3)
+    offsets = torch.arange(win, device=device) - halo_size
+    rows = torch.arange(0, height, block_size, device=device)[:, None] + \
+        offsets
+    cols = torch.arange(0, width, block_size, device=device)[:, None] + \
+        offsets
+    rows = rows[:, None, :, None]
+    cols = cols[None, :, None, :]
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    index = torch.where(inside, rows * width + cols, height * width)
+    return index.reshape(-1, win * win)
+
+
+def _gather_windows(tokens, window_index):
+    """``(..., H*W, d)`` tokens of a map -> ``(..., blocks, win*win, d)``,
+    by the index of ``_halo_window_index``."""
+    zero = tokens.new_zeros(*tokens.shape[:-2], 1, tokens.shape[-1])
+    # cat writes a contiguous copy, whatever the layout of ``tokens``
+    windows = torch.cat([tokens, zero], dim=-2).index_select(
+        -2, window_index.flatten())
+    return windows.view(*tokens.shape[:-2], *window_index.shape,
+                        tokens.shape[-1])
 
 
 @MODELS.register_module()
@@ -119,19 +140,23 @@ class HaloAttention(BaseSTM):
         self.register_buffer('width_index', index.repeat(bs, 1),
                              persistent=False)
 
-    def _padded_keys(self, height, width, device):
-        """``(blocks, win*win)`` mask of the keys that are padding, built
-        once per input shape."""
+    def _windows(self, height, width, device):
+        """The window index of the map padded to blocks, and the
+        ``(blocks, win*win)`` mask of the keys that are padding, built once
+        per input shape."""
         return self._geometry.get((height, width, device),
-                                  self._build_padded_keys, height, width,
-                                  device)
+                                  self._build_windows, height, width, device)
 
-    def _build_padded_keys(self, height, width, device):
+    def _build_windows(self, height, width, device):
+        padded_h = height + -height % self.block_size
+        padded_w = width + -width % self.block_size
+        window_index = _halo_window_index(padded_h, padded_w, self.block_size,
+                                          self.halo_size, device)
         valid = torch.ones(1, height, width, 1, device=device)
         valid = pad_to_multiple(valid, self.block_size,
                                 value=float(self.padding == 'zeros'))
-        valid = _halo_windows(valid, self.block_size, self.halo_size)
-        return valid.reshape(-1, self.window_size**2) == 0
+        valid = _gather_windows(valid.view(-1, 1), window_index)
+        return window_index, valid.view(window_index.shape) == 0
 
     def _position_logits(self, q):
         """``(..., block*block, win*win)`` position logits for queries ``q``
@@ -148,17 +173,17 @@ class HaloAttention(BaseSTM):
     def forward(self, x):
         self.check_input(x)
         batch, height, width, channels = x.shape
-        bs, win, heads = self.block_size, self.window_size, self.num_heads
+        bs, heads = self.block_size, self.num_heads
         x = pad_to_multiple(x, bs)
         blocks_h, blocks_w = x.shape[1] // bs, x.shape[2] // bs
-        padded_keys = self._padded_keys(height, width, x.device)
+        window_index, padded_keys = self._windows(height, width, x.device)
 
         q = self.q(x).view(batch, blocks_h, bs, blocks_w, bs, heads, -1)
         q = q.permute(0, 5, 1, 3, 2, 4, 6).reshape(
             batch, heads, blocks_h * blocks_w, bs * bs, -1)
-        kv = _halo_windows(self.kv(x), bs, self.halo_size)
-        kv = kv.reshape(batch, blocks_h * blocks_w, win * win, heads, 2, -1)
-        k, v = kv.permute(4, 0, 3, 1, 2, 5)  # 2 x (B, heads, blocks, M, d)
+        kv = self.kv(x).view(batch, -1, heads, 2, channels // heads)
+        # windows gathered in the attention layout: k, v contiguous
+        k, v = _gather_windows(kv.permute(3, 0, 2, 1, 4), window_index)
 
         logits = self._position_logits(q)
         logits = logits.masked_fill(padded_keys[:, None], float('-inf'))
