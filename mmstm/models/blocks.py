@@ -3,21 +3,25 @@ single residual of the original ConvNeXt for the ablations."""
 from mmcv.cnn.bricks import DropPath
 from torch import nn
 
+from mmstm.models.fused_linear import Linear, linear_gelu
 from mmstm.models.layer_scale import keep_flat_keys, layer_scale
 from mmstm.registry import build_mmstm_module
 
 
 class MLP(nn.Module):
-    """Linear -> GELU -> Linear on channels-last tokens."""
+    """Linear -> GELU -> Linear on channels-last tokens (in CPU inference
+    with the bias and GELU fused into the products: ``fused_linear``)."""
 
     def __init__(self, embed_dims, hidden_dims):
         super().__init__()
-        self.fc1 = nn.Linear(embed_dims, hidden_dims)
+        self.fc1 = Linear(embed_dims, hidden_dims)
         self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden_dims, embed_dims)
+        self.fc2 = Linear(hidden_dims, embed_dims)
 
     def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
+        if type(self.act) is nn.GELU and self.act.approximate == 'none':
+            return self.fc2(linear_gelu(x, self.fc1))
+        return self.fc2(self.act(self.fc1(x)))  # a replaced activation
 
 
 class UnifiedBlock(nn.Module):

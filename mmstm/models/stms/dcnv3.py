@@ -7,6 +7,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from .base import BaseSTM
 from .mechanics import ShapeCache
 
@@ -138,12 +139,12 @@ class DCNv3(BaseSTM):
                                  groups=embed_dims)
         self.dw_norm = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.dw_act = nn.GELU()
-        self.sampling_offsets = nn.Linear(embed_dims,
+        self.sampling_offsets = Linear(embed_dims,
                                           num_heads * self.num_points * 2)
-        self.attention_weights = nn.Linear(embed_dims,
+        self.attention_weights = Linear(embed_dims,
                                            num_heads * self.num_points)
-        self.value_proj = nn.Linear(embed_dims, embed_dims)
-        self.output_proj = nn.Linear(embed_dims, embed_dims)
+        self.value_proj = Linear(embed_dims, embed_dims)
+        self.output_proj = Linear(embed_dims, embed_dims)
         self.register_buffer('grid', base_grid(kernel_size), persistent=False)
         self._references = ShapeCache()
 

@@ -4,6 +4,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from .base import BaseSTM, check_odd
 
 
@@ -13,7 +14,7 @@ class DepthwiseConvMixer(BaseSTM):
     (U-ConvNeXt); ``projections=False`` leaves the bare depth-wise conv of
     the original ConvNeXt block.
 
-    The projections are ``nn.Linear`` on the channels-last tensor; the
+    The projections are linear layers on the channels-last tensor; the
     depth-wise convolution runs on a channels-last-strided NCHW view, so no
     copy is made to switch layouts. Zero padding of ``kernel_size // 2``
     keeps any ``H, W``.
@@ -40,12 +41,12 @@ class DepthwiseConvMixer(BaseSTM):
                  projections=True, init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
         check_odd('DepthwiseConvMixer', kernel_size=kernel_size)
-        self.input_proj = nn.Linear(embed_dims, embed_dims) if projections \
+        self.input_proj = Linear(embed_dims, embed_dims) if projections \
             else nn.Identity()
         self.dwconv = nn.Conv2d(
             embed_dims, embed_dims, kernel_size, padding=kernel_size // 2,
             groups=embed_dims)
-        self.output_proj = nn.Linear(embed_dims, embed_dims) if projections \
+        self.output_proj = Linear(embed_dims, embed_dims) if projections \
             else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

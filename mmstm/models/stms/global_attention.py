@@ -1,10 +1,10 @@
 """Global multi-head self-attention, the late stages of the unified
 conv-attention hybrid (U-Hybrid)."""
 import torch.nn.functional as F
-from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from .base import BaseSTM
 
 
@@ -24,8 +24,8 @@ class GlobalAttention(BaseSTM):
 
     def __init__(self, embed_dims, num_heads, qkv_bias=True, init_cfg=None):
         super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
-        self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.qkv = Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
+        self.proj = Linear(embed_dims, embed_dims)
 
     def forward(self, x):
         self.check_input(x)

@@ -5,6 +5,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from ..position import (resize_on_load, resize_relative_table_1d,
                         resize_relative_table_2d)
 from .base import BaseSTM, check_padding
@@ -92,11 +93,11 @@ class HaloAttention(BaseSTM):
         self.window_size = block_size + 2 * halo_size
         self.pos_embed_type = pos_embed_type
         head_dims = embed_dims // num_heads
-        self.q = nn.Linear(embed_dims, embed_dims, bias=False)
+        self.q = Linear(embed_dims, embed_dims, bias=False)
         # Output channels are grouped per head as (key, value), the layout of
         # the released checkpoints.
-        self.kv = nn.Linear(embed_dims, 2 * embed_dims, bias=False)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.kv = Linear(embed_dims, 2 * embed_dims, bias=False)
+        self.proj = Linear(embed_dims, embed_dims)
         table_size = 2 * self.window_size - 1
         if pos_embed_type == 'query_related':
             self.height_rel = nn.Parameter(

@@ -6,6 +6,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from .base import BaseSTM, check_odd
 from .mechanics import ShapeCache
 
@@ -115,8 +116,8 @@ class NeighborhoodAttention(BaseSTM):
         super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
         check_odd('NeighborhoodAttention', kernel_size=kernel_size)
         self.kernel_size = kernel_size
-        self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.qkv = Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
+        self.proj = Linear(embed_dims, embed_dims)
         self.relative_position_bias_table = nn.Parameter(
             torch.zeros(num_heads, (2 * kernel_size - 1)**2))
         trunc_normal_(self.relative_position_bias_table, std=.02)

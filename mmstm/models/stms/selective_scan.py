@@ -8,6 +8,7 @@ from torch.utils.checkpoint import checkpoint
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from .base import BaseSTM
 
 DIRECTIONS = 4  # row-major, column-major, and both reversed
@@ -171,7 +172,7 @@ class SelectiveScan2D(BaseSTM):
             else dt_rank
         self.d_state, self.chunk_size = d_state, chunk_size
         self.dt_range = (dt_min, dt_max, dt_init_floor)
-        self.in_proj = nn.Linear(embed_dims, 2 * inner)
+        self.in_proj = Linear(embed_dims, 2 * inner)
         self.conv = nn.Conv2d(inner, inner, conv_kernel,
                               padding=conv_kernel // 2, groups=inner)
         self.x_proj_weight = nn.Parameter(
@@ -182,7 +183,7 @@ class SelectiveScan2D(BaseSTM):
         self.A_logs = nn.Parameter(torch.empty(DIRECTIONS, inner, d_state))
         self.Ds = nn.Parameter(torch.empty(DIRECTIONS, inner))
         self.norm = nn.LayerNorm(inner)
-        self.out_proj = nn.Linear(inner, embed_dims)
+        self.out_proj = Linear(inner, embed_dims)
         self.init_weights()
 
     @torch.no_grad()

@@ -6,12 +6,18 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from ..position import resize_on_load, resize_relative_table_2d
 from .base import BaseSTM, check_padding
 from .mechanics import ShapeCache
 
-# The official masks use -100, not -inf; keeping it keeps the same function.
-MASK_VALUE = -100.0
+# The official masks add -100, whose softmax weights (~1e-44) are denormal
+# floats: the product with the values then runs several times slower on the
+# CPU (a fifth of U-Swin's inference). -inf gives exact zeros, the same
+# function to float32 rounding unless a masked logit exceeds its row's
+# maximum by ~80. Rows of padded queries, which see no real key, are not
+# masked instead (their outputs are cropped), so no row is all -inf.
+MASK_VALUE = float('-inf')
 
 
 def relative_position_index(window_h, window_w, table_size):
@@ -79,8 +85,8 @@ class ShiftedWindowAttention(BaseSTM):
         self.padding = check_padding(padding)
         self.window_size = window_size
         self.shift_size = window_size // 2 if shift else 0
-        self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.qkv = Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
+        self.proj = Linear(embed_dims, embed_dims)
         self.relative_position_bias_table = nn.Parameter(
             torch.zeros((2 * window_size - 1)**2, num_heads))
         trunc_normal_(self.relative_position_bias_table, std=.02)
@@ -108,6 +114,7 @@ class ShiftedWindowAttention(BaseSTM):
         labels = labels.transpose(1, 2).flatten(2)  # (rows, cols, wh * ww)
         separated = labels[..., None, :] != labels[..., :, None]
         separated |= (labels == -1)[..., None, :]
+        separated &= (labels != -1)[..., :, None]
         index = relative_position_index(wh, ww, self.window_size)
         return separated.to(device), index.to(device)
 
@@ -140,7 +147,7 @@ class ShiftedWindowAttention(BaseSTM):
         mask = self._mask(height, width, x.device, x.dtype)
         # explicit rather than SDPA: with a float mask SDPA takes its math
         # path on the CPU and adds guards for fully masked rows, which the
-        # finite MASK_VALUE never produces
+        # mask never has
         logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1) + mask
         out = logits.softmax(-1) @ v
         out = self.proj(out.transpose(-3, -2).flatten(-2))

@@ -4,6 +4,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..fused_linear import Linear
 from .base import BaseSTM
 from .mechanics import pad_to_multiple
 
@@ -34,9 +35,9 @@ class SpatialReductionAttention(BaseSTM):
         if sr_ratio < 1:
             raise ValueError(f'sr_ratio must be >= 1, got {sr_ratio}')
         self.sr_ratio = sr_ratio
-        self.q = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
-        self.kv = nn.Linear(embed_dims, 2 * embed_dims, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.q = Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.kv = Linear(embed_dims, 2 * embed_dims, bias=qkv_bias)
+        self.proj = Linear(embed_dims, embed_dims)
         if sr_ratio > 1:
             self.sr = nn.Conv2d(embed_dims, embed_dims, sr_ratio, sr_ratio)
             self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)

@@ -76,3 +76,27 @@ def test_zero_padding_shifts_maps_smaller_than_the_window():
     assert not torch.allclose(shifted(x), plain(x))
     with pytest.raises(ValueError, match='padding must be one of'):
         ShiftedWindowAttention(8, num_heads=2, padding='reflect')
+
+
+@pytest.mark.parametrize('shift', [False, True])
+def test_padded_queries_keep_gradients_finite(shift):
+    # Masked pairs weigh exactly zero (-inf); a padded query sees no real
+    # key, so its row must stay unmasked or its softmax (cropped away, but
+    # still back-propagated through) would be NaN.
+    mixer = ShiftedWindowAttention(8, num_heads=2, shift=shift)
+    x = torch.randn(2, 9, 11, 8, requires_grad=True)
+    out = mixer(x)
+    (out * torch.randn_like(out)).sum().backward()
+    assert torch.isfinite(out).all() and torch.isfinite(x.grad).all()
+    for param in mixer.parameters():
+        assert torch.isfinite(param.grad).all()
+
+
+def test_masked_pairs_weigh_exactly_zero():
+    # The official -100 leaves weights of ~1e-44 (denormal floats, slow on
+    # the CPU); regions separated by the shift get none at all.
+    mixer = ShiftedWindowAttention(8, num_heads=2, shift=True).eval()
+    mask = mixer._mask(14, 14, torch.device('cpu'), torch.float32)
+    weights = (mask + torch.randn(mask.shape[-2:])).softmax(-1)
+    assert (weights[mask == float('-inf')] == 0).all()
+    assert (weights[mask != float('-inf')] > 0).all()

@@ -1,0 +1,68 @@
+"""Linear layers whose bias (and GELU) are fused into the matrix product in
+CPU inference.
+
+``nn.Linear`` on the CPU first copies its bias into the whole output and then
+adds the product to it, and GELU is one more pass over the output: at the
+first stages' token counts these passes cost as much as the product. oneDNN's
+linear kernel (the one inductor uses) does all three in one pass; eager
+PyTorch exposes it as ``torch.ops.mkldnn._linear_pointwise``, without
+autograd. So it is taken only where no gradient is wanted (``torch.no_grad``
+or ``inference_mode``: testing, the analysis tools), on CPU float32/bfloat16
+tensors outside autocast, tracing and ``torch.compile`` (which fuses by
+itself, and whose FLOP counting needs ATen's ``linear``); everywhere else
+these are ``nn.Linear`` and ``F.gelu``. Outputs agree with the unfused ones
+to float rounding (tests/models/test_fused_linear.py).
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _kernel_available():
+    try:
+        return torch.backends.mkldnn.is_available() and hasattr(
+            torch.ops.mkldnn, '_linear_pointwise')
+    except (AttributeError, RuntimeError):
+        return False
+
+
+KERNEL_AVAILABLE = _kernel_available()
+
+
+def fusable(x, layer):
+    """Whether ``layer(x)`` may run through the fused kernel."""
+    return (KERNEL_AVAILABLE and torch.backends.mkldnn.enabled
+            and x.device.type == 'cpu'
+            and x.dtype in (torch.float32, torch.bfloat16)
+            and layer.weight.dtype == x.dtype
+            and not (torch.is_grad_enabled() and
+                     (x.requires_grad or layer.weight.requires_grad))
+            and not torch.is_autocast_enabled('cpu')
+            and not torch.jit.is_tracing() and not torch.jit.is_scripting()
+            and not torch.compiler.is_compiling())
+
+
+def _fused(x, layer, activation):
+    if activation == 'gelu':
+        return torch.ops.mkldnn._linear_pointwise(x, layer.weight,
+                                                  layer.bias, 'gelu', [],
+                                                  'none')
+    return torch.ops.mkldnn._linear_pointwise(x, layer.weight, layer.bias,
+                                              'none', [], '')
+
+
+class Linear(nn.Linear):
+    """``nn.Linear`` (same parameters, same state dict) that fuses its bias
+    into the product in CPU inference."""
+
+    def forward(self, x):
+        if self.bias is not None and fusable(x, self):
+            return _fused(x, self, 'none')
+        return super().forward(x)
+
+
+def linear_gelu(x, layer):
+    """``F.gelu(layer(x))`` (exact GELU), in one kernel where fusable."""
+    if fusable(x, layer):
+        return _fused(x, layer, 'gelu')
+    return F.gelu(layer(x))
