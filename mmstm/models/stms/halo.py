@@ -39,9 +39,11 @@ def _gather_windows(tokens, window_index):
     """``(..., H*W, d)`` tokens of a map -> ``(..., blocks, win*win, d)``,
     by the index of ``_halo_window_index``."""
     zero = tokens.new_zeros(*tokens.shape[:-2], 1, tokens.shape[-1])
-    # cat writes a contiguous copy, whatever the layout of ``tokens``
-    windows = torch.cat([tokens, zero], dim=-2).index_select(
-        -2, window_index.flatten())
+    # cat writes a contiguous copy, whatever the layout of ``tokens``; the
+    # gather is fastest with the leading dimensions flattened into one
+    padded = torch.cat([tokens, zero], dim=-2)
+    windows = padded.view(-1, *padded.shape[-2:]).index_select(
+        1, window_index.flatten())
     return windows.view(*tokens.shape[:-2], *window_index.shape,
                         tokens.shape[-1])
 
@@ -186,12 +188,14 @@ class HaloAttention(BaseSTM):
         # windows gathered in the attention layout: k, v contiguous
         k, v = _gather_windows(kv.permute(3, 0, 2, 1, 4), window_index)
 
-        logits = self._position_logits(q)
-        logits = logits.masked_fill(padded_keys[:, None], float('-inf'))
         # explicit rather than SDPA with a float mask, which on the CPU takes
         # its math path plus guards for fully masked rows (never the case:
-        # every query sees its own block)
-        logits = logits + (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+        # every query sees its own block); the position logits and the mask
+        # go into the product in place (not into a view of it, whose
+        # in-place backward is slow), no further tensor of this size
+        logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+        logits = logits.add_(self._position_logits(q))
+        logits = logits.masked_fill_(padded_keys[:, None], float('-inf'))
         out = logits.softmax(-1) @ v
         out = out.view(batch, heads, blocks_h, blocks_w, bs, bs, -1)
         out = out.permute(0, 2, 4, 3, 5, 1, 6).reshape(
