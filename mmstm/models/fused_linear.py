@@ -7,33 +7,41 @@ first stages' token counts these passes cost as much as the product. oneDNN's
 linear kernel (the one inductor uses) does all three in one pass; eager
 PyTorch exposes it as ``torch.ops.mkldnn._linear_pointwise``, without
 autograd. So it is taken only where no gradient is wanted (``torch.no_grad``
-or ``inference_mode``: testing, the analysis tools), on CPU float32/bfloat16
-tensors outside autocast, tracing and ``torch.compile`` (which fuses by
-itself, and whose FLOP counting needs ATen's ``linear``); everywhere else
-these are ``nn.Linear`` and ``F.gelu``. Outputs agree with the unfused ones
-to float rounding (tests/models/test_fused_linear.py).
+or ``inference_mode``: testing, the analysis tools), on CPU float32 tensors
+(bfloat16 too where the CPU has bfloat16 instructions), outside autocast,
+tracing and ``torch.compile`` (which fuses by itself, and whose FLOP
+counting needs ATen's ``linear``); everywhere else these are ``nn.Linear``
+and ``F.gelu``. Outputs agree with the unfused ones to float rounding
+(tests/models/test_fused_linear.py).
 """
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 
-def _kernel_available():
+def _kernel_dtypes():
+    """The dtypes oneDNN's linear kernel runs fast here (bfloat16 only on
+    CPUs with bfloat16 instructions, where it is not emulated)."""
     try:
-        return torch.backends.mkldnn.is_available() and hasattr(
-            torch.ops.mkldnn, '_linear_pointwise')
+        if not (torch.backends.mkldnn.is_available() and hasattr(
+                torch.ops.mkldnn, '_linear_pointwise')):
+            return ()
+        if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return (torch.float32, torch.bfloat16)
     except (AttributeError, RuntimeError):
-        return False
+        return ()
+    return (torch.float32, )
 
 
-KERNEL_AVAILABLE = _kernel_available()
+KERNEL_DTYPES = _kernel_dtypes()
+KERNEL_AVAILABLE = bool(KERNEL_DTYPES)
 
 
 def fusable(x, layer):
     """Whether ``layer(x)`` may run through the fused kernel."""
     return (KERNEL_AVAILABLE and torch.backends.mkldnn.enabled
             and x.device.type == 'cpu'
-            and x.dtype in (torch.float32, torch.bfloat16)
+            and x.dtype in KERNEL_DTYPES
             and layer.weight.dtype == x.dtype
             and not (torch.is_grad_enabled() and
                      (x.requires_grad or layer.weight.requires_grad))
