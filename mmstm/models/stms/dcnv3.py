@@ -140,9 +140,9 @@ class DCNv3(BaseSTM):
         self.dw_norm = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.dw_act = nn.GELU()
         self.sampling_offsets = Linear(embed_dims,
-                                          num_heads * self.num_points * 2)
+                                       num_heads * self.num_points * 2)
         self.attention_weights = Linear(embed_dims,
-                                           num_heads * self.num_points)
+                                        num_heads * self.num_points)
         self.value_proj = Linear(embed_dims, embed_dims)
         self.output_proj = Linear(embed_dims, embed_dims)
         self.register_buffer('grid', base_grid(kernel_size), persistent=False)
