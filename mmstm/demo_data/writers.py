@@ -138,8 +138,7 @@ def write_detection(out_dir, num_train=200, num_val=50, img_size=128, seed=0,
                     bbox=[x0, y0, int(xs.max()) - x0 + 1,
                           int(ys.max()) - y0 + 1],
                     segmentation=_coco_segmentation(contours, mask)))
-        path = osp.join(_mkdir(osp.join(out_dir, 'annotations')),
-                        f'instances_{split}.json')
+        path = osp.join(out_dir, 'annotations', f'instances_{split}.json')
         _write_atomically(path, json.dumps(dict(
             images=images, annotations=annotations,
             categories=categories)).encode())
@@ -164,11 +163,6 @@ def write_segmentation(out_dir, num_train=200, num_val=50, img_size=128,
                       image)
             _save_image(osp.join(out_dir, 'annotations', folder,
                                  name + '.png'), labels)
-
-
-def _mkdir(path):
-    os.makedirs(path, exist_ok=True)
-    return path
 
 
 def _write_lines(path, lines):

@@ -33,15 +33,13 @@ def _kernel_dtypes():
     return (torch.float32, )
 
 
-KERNEL_DTYPES = _kernel_dtypes()
-KERNEL_AVAILABLE = bool(KERNEL_DTYPES)
+KERNEL_DTYPES = _kernel_dtypes()  # empty where the kernel is missing
 
 
 def fusable(x, layer):
     """Whether ``layer(x)`` may run through the fused kernel."""
-    return (KERNEL_AVAILABLE and torch.backends.mkldnn.enabled
+    return (x.dtype in KERNEL_DTYPES and torch.backends.mkldnn.enabled
             and x.device.type == 'cpu'
-            and x.dtype in KERNEL_DTYPES
             and layer.weight.dtype == x.dtype
             and not (torch.is_grad_enabled() and
                      (x.requires_grad or layer.weight.requires_grad))

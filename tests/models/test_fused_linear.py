@@ -6,7 +6,7 @@ from mmstm.models import fused_linear
 from mmstm.models.blocks import MLP
 from mmstm.models.fused_linear import Linear, linear_gelu
 
-needs_kernel = pytest.mark.skipif(not fused_linear.KERNEL_AVAILABLE,
+needs_kernel = pytest.mark.skipif(not fused_linear.KERNEL_DTYPES,
                                   reason='this torch has no oneDNN linear')
 
 

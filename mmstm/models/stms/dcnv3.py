@@ -35,19 +35,23 @@ def reference_points(height, width, padding, device):
     return torch.stack([x, y], -1).reshape(1, -1, 1, 2)
 
 
+def _bilinear_zeros(value, grid):
+    return F.grid_sample(value, grid, mode='bilinear', padding_mode='zeros',
+                         align_corners=False)
+
+
 @torch.library.custom_op('mmstm::grid_sample_bilinear_zeros',
                          mutates_args=())
-def grid_sample(value: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+def grid_sample_op(value: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
     """``F.grid_sample`` (bilinear, zeros outside, ``align_corners=False``)
     as an operator torch.compile keeps whole: inductor otherwise generates
     its own loops for it, which on a CPU made a compiled DCNv3 model 3.5x
     slower than eager; through this the compiled model calls ATen's kernel
     and is faster than eager."""
-    return F.grid_sample(value, grid, mode='bilinear', padding_mode='zeros',
-                         align_corners=False)
+    return _bilinear_zeros(value, grid)
 
 
-@grid_sample.register_fake
+@grid_sample_op.register_fake
 def _grid_sample_shape(value, grid):
     return value.new_empty(*value.shape[:2], *grid.shape[1:3])
 
@@ -63,8 +67,17 @@ def _grid_sample_backward(ctx, grad):
         grad, value, grid, 0, 0, False, [True, True])
 
 
-grid_sample.register_autograd(_grid_sample_backward,
-                              setup_context=_grid_sample_save)
+grid_sample_op.register_autograd(_grid_sample_backward,
+                                 setup_context=_grid_sample_save)
+
+
+def grid_sample(value, grid):
+    """Bilinear sampling, zeros outside: the operator above under
+    torch.compile only; eager and traced runs (the FLOP counter) keep ATen's
+    grid_sampler, which they know."""
+    if torch.compiler.is_compiling():
+        return grid_sample_op(value, grid)
+    return _bilinear_zeros(value, grid)
 
 
 def deformable_sample(value, padded_size, locations, weights):
@@ -79,11 +92,7 @@ def deformable_sample(value, padded_size, locations, weights):
     value = value.flatten(2).transpose(1, 2).reshape(
         batch * groups, group_dims, *padded_size)
     grid = (2 * locations - 1)[:, :, :, 0].transpose(1, 2).flatten(0, 1)
-    # the operator under torch.compile only: eager and traced runs (the
-    # FLOP counter) keep ATen's grid_sampler, which they know
-    sampled = grid_sample(value, grid) if torch.compiler.is_compiling() \
-        else F.grid_sample(value, grid, mode='bilinear', padding_mode='zeros',
-                           align_corners=False)
+    sampled = grid_sample(value, grid)
     weights = weights.transpose(1, 2).reshape(batch * groups, 1, queries,
                                               points)
     out = (sampled * weights).sum(-1).view(batch, groups * group_dims,

@@ -71,7 +71,7 @@ def test_sampling_operator_is_grid_sample_with_its_gradients():
     # the operator torch.compile keeps whole: F.grid_sample's values and
     # gradients, and a registration (shape function, autograd) that
     # torch.library's checks accept
-    from mmstm.models.stms.dcnv3 import grid_sample
+    from mmstm.models.stms.dcnv3 import grid_sample_op as grid_sample
     value = torch.randn(3, 4, 6, 7, requires_grad=True)
     grid = (torch.rand(3, 5, 9, 2) * 2.4 - 1.2).requires_grad_()  # some out
     want = F.grid_sample(value, grid, align_corners=False)
