@@ -5,12 +5,15 @@ from torch import nn
 
 from mmstm.models.fused_linear import Linear, linear_gelu
 from mmstm.models.layer_scale import keep_flat_keys, layer_scale
+from mmstm.models.slabbed_mlp import slab_rows, slabbed_mlp
 from mmstm.registry import build_mmstm_module
 
 
 class MLP(nn.Module):
-    """Linear -> GELU -> Linear on channels-last tokens (in CPU inference
-    with the bias and GELU fused into the products: ``fused_linear``)."""
+    """Linear -> GELU -> Linear on channels-last tokens (on the CPU a slab
+    of tokens at a time where the hidden layer is large: ``slabbed_mlp``; in
+    CPU inference with the bias and GELU fused into the products:
+    ``fused_linear``)."""
 
     def __init__(self, embed_dims, hidden_dims):
         super().__init__()
@@ -20,6 +23,9 @@ class MLP(nn.Module):
 
     def forward(self, x):
         if type(self.act) is nn.GELU and self.act.approximate == 'none':
+            rows = slab_rows(x, self.fc1, self.fc2)
+            if rows:
+                return slabbed_mlp(x, self.fc1, self.fc2, rows)
             return self.fc2(linear_gelu(x, self.fc1))
         return self.fc2(self.act(self.fc1(x)))  # a replaced activation
 

@@ -1,0 +1,116 @@
+"""The MLP on the CPU a slab of tokens at a time.
+
+At the first stages the MLP's hidden layer is the largest tensor of the
+network (stage 1 of the tiny models at batch 8: 25088 tokens x 384-512
+channels, 38-51 MB). Each such tensor costs more than its product: glibc
+serves blocks above 32 MB by a fresh ``mmap``, so every call page-faults and
+zero-fills it, and it streams through memory between the two products, GELU
+and their gradients. Taking a slab of tokens through the whole MLP at once
+keeps the hidden layer at ``SLAB_ELEMENTS`` and in cache, and gives the
+same outputs to float rounding (the weight gradients are summed over slabs).
+
+Training runs through :class:`_SlabbedMLP`, whose backward recomputes a
+slab's hidden layer instead of storing it where the input is narrow (one
+more product of ``in_features`` terms, cheaper than writing and reading the
+hidden layer back), and stores only the pre-activation elsewhere (half of
+what autograd would keep: it also keeps GELU's output). Only on CPU float32
+outside autocast and ``torch.compile`` (which plans memory itself), and only
+where a tensor is large enough for it to pay; the GPU keeps the plain MLP.
+"""
+import torch
+import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
+
+from mmstm.models.fused_linear import linear_gelu
+
+# hidden elements per slab: 4 MiB of float32, within a core's L2 cache
+SLAB_ELEMENTS = 1 << 20
+# smallest hidden layers worth slabbing (measured on tiny models' stages):
+# in training from 16 MiB (its gradient and GELU's output stream through
+# memory too), without gradients only above glibc's 32 MiB mmap ceiling
+MIN_HIDDEN_ELEMENTS = dict(grad=4 * SLAB_ELEMENTS, no_grad=8 * SLAB_ELEMENTS)
+# inputs narrower than this recompute the hidden layer in the backward (its
+# product costs fewer cycles than the memory traffic of storing it)
+RECOMPUTE_BELOW_IN_FEATURES = 128
+
+
+def _needs_grad(x, *layers):
+    return torch.is_grad_enabled() and (x.requires_grad or any(
+        p.requires_grad for layer in layers for p in layer.parameters()))
+
+
+def slab_rows(x, fc1, fc2):
+    """Tokens per slab for the MLP ``fc1``, ``fc2`` on ``x``, or 0 where the
+    plain MLP should run (not CPU float32, too small to pay)."""
+    hidden = fc1.out_features
+    tokens = x.numel() // x.shape[-1]
+    least = MIN_HIDDEN_ELEMENTS[
+        'grad' if _needs_grad(x, fc1, fc2) else 'no_grad']
+    if (tokens * hidden < least or fc1.weight.device.type
+            != 'cpu' or fc1.weight.dtype != torch.float32
+            or torch.is_autocast_enabled('cpu')
+            or torch.compiler.is_compiling() or torch.jit.is_tracing()
+            or torch.jit.is_scripting()):
+        return 0
+    return max(1, SLAB_ELEMENTS // hidden)
+
+
+def slabbed_mlp(x, fc1, fc2, rows):
+    """``fc2(gelu(fc1(x)))`` for ``x`` of any leading shape, ``rows``
+    tokens at a time (from :func:`slab_rows`)."""
+    tokens = x.reshape(-1, x.shape[-1])
+    if _needs_grad(x, fc1, fc2):
+        out = _SlabbedMLP.apply(tokens, fc1.weight, fc1.bias, fc2.weight,
+                                fc2.bias, rows)
+    else:
+        out = tokens.new_empty(tokens.shape[0], fc2.out_features)
+        for start in range(0, tokens.shape[0], rows):
+            stop = start + rows
+            out[start:stop] = fc2(linear_gelu(tokens[start:stop], fc1))
+    return out.view(*x.shape[:-1], fc2.out_features)
+
+
+class _SlabbedMLP(torch.autograd.Function):
+    """``fc2(gelu(fc1(x)))`` on ``(N, C)`` tokens with both biases, a slab
+    of ``rows`` tokens at a time, forward and backward."""
+
+    @staticmethod
+    def forward(ctx, x, w1, b1, w2, b2, rows):
+        recompute = x.shape[1] < RECOMPUTE_BELOW_IN_FEATURES
+        out = x.new_empty(x.shape[0], w2.shape[0])
+        hidden = None if recompute else x.new_empty(x.shape[0], w1.shape[0])
+        for start in range(0, x.shape[0], rows):
+            stop = start + rows
+            pre = torch.addmm(b1, x[start:stop], w1.t(),
+                              out=None if recompute else hidden[start:stop])
+            torch.addmm(b2, F.gelu(pre), w2.t(), out=out[start:stop])
+        ctx.rows = rows
+        ctx.save_for_backward(x, w1, b1, w2, hidden)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        x, w1, b1, w2, hidden = ctx.saved_tensors
+        need_x, need_w1, need_b1, need_w2, need_b2, _ = ctx.needs_input_grad
+        grad_x = torch.empty_like(x) if need_x else None
+        grad_w1 = torch.zeros_like(w1) if need_w1 else None
+        grad_b1 = torch.zeros_like(b1) if need_b1 else None
+        grad_w2 = torch.zeros_like(w2) if need_w2 else None
+        grad_b2 = grad_out.sum(0) if need_b2 else None
+        grad_out = grad_out.contiguous()
+        for start in range(0, x.shape[0], ctx.rows):
+            stop = start + ctx.rows
+            x_slab, grad_slab = x[start:stop], grad_out[start:stop]
+            pre = torch.addmm(b1, x_slab, w1.t()) if hidden is None \
+                else hidden[start:stop]
+            if need_w2:
+                grad_w2.addmm_(grad_slab.t(), F.gelu(pre))
+            grad_pre = torch.ops.aten.gelu_backward(grad_slab @ w2, pre)
+            if need_b1:
+                grad_b1 += grad_pre.sum(0)
+            if need_w1:
+                grad_w1.addmm_(grad_pre.t(), x_slab)
+            if need_x:
+                torch.mm(grad_pre, w1, out=grad_x[start:stop])
+        return grad_x, grad_w1, grad_b1, grad_w2, grad_b2, None
