@@ -5,6 +5,7 @@ from torch import nn
 
 from mmstm.models.fused_linear import Linear, linear_gelu
 from mmstm.models.layer_scale import keep_flat_keys, layer_scale
+from mmstm.models.residual import add_branch
 from mmstm.models.slabbed_mlp import slab_rows, slabbed_mlp
 from mmstm.registry import build_mmstm_module
 
@@ -70,9 +71,10 @@ class UnifiedBlock(nn.Module):
         shape) replaces ``x`` as the mixer branch's input only (the paper's
         downstream PVT adds its position embedding there)."""
         mixer_input = x if mixer_input is None else mixer_input
-        x = x + self.drop_path(self.gamma1(self.stm(self.norm1(mixer_input))))
-        x = x + self.drop_path(self.gamma2(self.mlp(self.norm2(x))))
-        return x
+        x = add_branch(x, self.stm(self.norm1(mixer_input)), self.gamma1,
+                       self.drop_path)
+        return add_branch(x, self.mlp(self.norm2(x)), self.gamma2,
+                          self.drop_path)
 
 
 class SingleResidualBlock(nn.Module):
@@ -99,7 +101,8 @@ class SingleResidualBlock(nn.Module):
 
     def forward(self, x):
         """``x``: channels-last ``(B, H, W, C)``."""
-        return x + self.drop_path(self.gamma(self.mlp(self.norm(self.stm(x)))))
+        return add_branch(x, self.mlp(self.norm(self.stm(x))), self.gamma,
+                          self.drop_path)
 
 
 BLOCKS = {'two_residual': UnifiedBlock, 'single_residual': SingleResidualBlock}
