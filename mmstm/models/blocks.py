@@ -5,7 +5,7 @@ from torch import nn
 
 from mmstm.models.fused_linear import Linear, linear_gelu
 from mmstm.models.layer_scale import keep_flat_keys, layer_scale
-from mmstm.models.residual import add_branch
+from mmstm.models.residual import add_branch, samplewise
 from mmstm.models.slabbed_mlp import slab_rows, slabbed_mlp
 from mmstm.registry import build_mmstm_module
 
@@ -65,16 +65,22 @@ class UnifiedBlock(nn.Module):
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
+        self._stm_is_samplewise = samplewise(self.stm)
+
+    def _mixer_branch(self, x):
+        return self.stm(self.norm1(x))
+
+    def _mlp_branch(self, x):
+        return self.mlp(self.norm2(x))
 
     def forward(self, x, mixer_input=None):
         """``x``: channels-last ``(B, H, W, C)``; ``mixer_input`` (same
         shape) replaces ``x`` as the mixer branch's input only (the paper's
         downstream PVT adds its position embedding there)."""
         mixer_input = x if mixer_input is None else mixer_input
-        x = add_branch(x, self.stm(self.norm1(mixer_input)), self.gamma1,
-                       self.drop_path)
-        return add_branch(x, self.mlp(self.norm2(x)), self.gamma2,
-                          self.drop_path)
+        x = add_branch(x, self._mixer_branch, mixer_input, self.gamma1,
+                       self.drop_path, self._stm_is_samplewise)
+        return add_branch(x, self._mlp_branch, x, self.gamma2, self.drop_path)
 
 
 class SingleResidualBlock(nn.Module):
@@ -98,11 +104,15 @@ class SingleResidualBlock(nn.Module):
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
+        self._stm_is_samplewise = samplewise(self.stm)
+
+    def _branch(self, x):
+        return self.mlp(self.norm(self.stm(x)))
 
     def forward(self, x):
         """``x``: channels-last ``(B, H, W, C)``."""
-        return add_branch(x, self.mlp(self.norm(self.stm(x))), self.gamma,
-                          self.drop_path)
+        return add_branch(x, self._branch, x, self.gamma, self.drop_path,
+                          self._stm_is_samplewise)
 
 
 BLOCKS = {'two_residual': UnifiedBlock, 'single_residual': SingleResidualBlock}

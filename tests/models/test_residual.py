@@ -3,44 +3,110 @@ import torch
 from mmcv.cnn.bricks import DropPath
 from torch import nn
 
+from mmstm.models.blocks import UnifiedBlock
 from mmstm.models.layer_scale import LayerScale
-from mmstm.models.residual import add_branch
+from mmstm.models.residual import add_branch, samplewise
 
 
-def _as_written(x, branch, layer_scale, drop_path):
-    return x + drop_path(layer_scale(branch))
+def _as_written(x, branch, branch_input, layer_scale, drop_path, *_):
+    return x + drop_path(layer_scale(branch(branch_input)))
+
+
+class CountingBranch(nn.Linear):
+    """A per-sample branch that records the batch sizes it saw."""
+
+    def __init__(self, channels):
+        super().__init__(channels, channels)
+        self.batch_sizes = []
+
+    def forward(self, x):
+        self.batch_sizes.append(x.shape[0])
+        return super().forward(x)
+
+
+def _run(add, seed, scale, drop, branch, x, weights):
+    torch.manual_seed(seed)  # the same stochastic depth masks
+    branch.zero_grad(set_to_none=True)
+    x = x.clone().requires_grad_()
+    out = add(x, branch, x, scale, drop)
+    params = [*branch.parameters(), *scale.parameters()]
+    grads = torch.autograd.grad((out * weights).sum(), [x, *params])
+    return out, grads
 
 
 @pytest.mark.parametrize('scale', [LayerScale(6, 0.5), nn.Identity()])
 @pytest.mark.parametrize('drop', [DropPath(0.5), nn.Identity()])
 def test_one_pass_gives_the_written_residual_and_gradients(scale, drop):
-    x = torch.randn(8, 3, 5, 6, requires_grad=True)
-    branch = torch.randn(8, 3, 5, 6, requires_grad=True)
-    weights = torch.randn(8, 3, 5, 6)
-    results = []
-    for add in (add_branch, _as_written):
-        torch.manual_seed(0)  # the same stochastic depth masks
-        out = add(x, branch, scale, drop)
-        grads = torch.autograd.grad((out * weights).sum(),
-                                    [x, branch, *scale.parameters()])
-        results.append((out, grads))
-    torch.testing.assert_close(results[0], results[1])
-    if isinstance(drop, DropPath):  # some samples dropped, some kept
-        kept = (results[0][0] != x).flatten(1).any(1)
-        assert 0 < kept.sum() < 8
+    branch = CountingBranch(6)
+    x, weights = torch.randn(8, 3, 5, 6), torch.randn(8, 3, 5, 6)
+    got = _run(add_branch, 0, scale, drop, branch, x, weights)
+    expected = _run(_as_written, 0, scale, drop, branch, x, weights)
+    torch.testing.assert_close(got, expected)
+    if isinstance(drop, DropPath):
+        kept = (got[0] != x).flatten(1).any(1)
+        assert 0 < kept.sum() < 8  # some samples dropped, some kept
+        # the branch ran on the kept samples only
+        assert branch.batch_sizes == [kept.sum().item(), 8]
+
+
+def test_all_samples_dropped_still_give_every_parameter_a_gradient():
+    branch, scale = CountingBranch(4), LayerScale(4, 1.)
+    drop = DropPath(0.999)
+    x = torch.randn(3, 2, 2, 4)
+    out, grads = _run(add_branch, 0, scale, drop, branch, x,
+                      torch.ones_like(x))
+    torch.testing.assert_close(out, x)
+    assert branch.batch_sizes == [1]
+    assert all(g is not None and not g.any() for g in grads[1:])
+
+
+def test_batch_norm_branches_see_the_whole_batch():
+    branch = nn.Sequential(nn.BatchNorm1d(6), CountingBranch(6))
+    assert not samplewise(branch) and samplewise(branch[1])
+    x = torch.randn(8, 6)
+    torch.manual_seed(0)
+    out = add_branch(x, branch, x, nn.Identity(), DropPath(0.5),
+                     samplewise(branch))
+    assert branch[1].batch_sizes == [8]
+    torch.manual_seed(0)
+    branch.train()
+    torch.testing.assert_close(
+        out, _as_written(x, branch, x, nn.Identity(), DropPath(0.5)))
 
 
 def test_evaluation_keeps_every_branch():
     drop = DropPath(0.9).eval()
     x, branch = torch.randn(4, 2, 2, 3), torch.randn(4, 2, 2, 3)
     torch.testing.assert_close(
-        add_branch(x, branch, LayerScale(3, 2.), drop), x + 2 * branch)
+        add_branch(x, lambda t: t, branch, LayerScale(3, 2.), drop),
+        x + 2 * branch)
 
 
 def test_other_modules_run_as_written():
     x, branch = torch.randn(2, 4), torch.randn(2, 4)
     torch.testing.assert_close(
-        add_branch(x, branch, nn.Tanh(), nn.Identity()), x + branch.tanh())
+        add_branch(x, lambda t: t, branch, nn.Tanh(), nn.Identity()),
+        x + branch.tanh())
     torch.testing.assert_close(
-        add_branch(x, branch, LayerScale(4, 3.), nn.Dropout(0.)),
-        x + 3 * branch)
+        add_branch(x, lambda t: t, branch, LayerScale(4, 3.),
+                   nn.Dropout(0.)), x + 3 * branch)
+
+
+@pytest.mark.parametrize('mixer', [
+    dict(type='DepthwiseConvMixer'),
+    dict(type='SpatialReductionAttention', num_heads=2, sr_ratio=2)
+])
+def test_a_block_with_stochastic_depth_is_the_written_block(mixer):
+    block = UnifiedBlock(8, mixer, drop_path=0.5, layer_scale_init_value=0.3)
+    block.train()
+    x = torch.randn(6, 4, 4, 8)
+
+    def as_written(x):
+        x = x + block.drop_path(block.gamma1(block.stm(block.norm1(x))))
+        return x + block.drop_path(block.gamma2(block.mlp(block.norm2(x))))
+
+    for seed in range(3):
+        torch.manual_seed(seed)
+        got = block(x)
+        torch.manual_seed(seed)
+        torch.testing.assert_close(got, as_written(x))
