@@ -2,8 +2,11 @@
 
 A mixer is built as ``MixerClass(embed_dims, num_heads=..., **own_options)``
 and maps a channels-last tensor ``(B, H, W, C)`` to one of the same shape for
-any ``H`` and ``W``. It knows nothing of stage index, block index or image
-size: whatever depends on the spatial size is derived from the input.
+any ``H`` and ``W``, each sample on its own (BatchNorm's training statistics
+aside: stochastic depth computes a block on the samples it keeps only,
+``mmstm/models/residual.py``). It knows nothing of stage index, block index
+or image size: whatever depends on the spatial size is derived from the
+input.
 """
 import torch
 from mmengine.model import BaseModule

@@ -1,13 +1,15 @@
 """The contract every registered mixer keeps (mmstm/models/stms/base.py),
 for every mixer configuration the arch table uses, in the classification
 and the downstream form: any input size, channels-last only, gradients to
-every parameter, its own initialisation under any init_cfg, and shape-
-derived geometry built once per shape and bounded."""
+every parameter, samples mixed on their own, its own initialisation under
+any init_cfg, and shape-derived geometry built once per shape and
+bounded."""
 import pytest
 import torch
 
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
 from mmstm.models.backbones.archs import resolve_arch, stage_stm_cfgs
+from mmstm.models.residual import samplewise
 from mmstm.models.stms import mixer_class, registered_mixers
 from mmstm.models.stms.mechanics import ShapeCache
 
@@ -80,6 +82,20 @@ def test_gradients_reach_every_parameter(cfg):
     assert x.grad.abs().sum() > 0  # (a mixer may have no parameters)
     for name, param in mixer.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, name
+
+
+@pytest.mark.parametrize('cfg', MIXER_CFGS, ids=cfg_id)
+def test_each_sample_is_mixed_on_its_own(cfg):
+    """Stochastic depth runs a block on the samples it keeps only
+    (mmstm/models/residual.py): a mixer must not mix samples, unless it
+    holds BatchNorm, which ``samplewise`` reports and the blocks respect."""
+    mixer = build(cfg).train()
+    if not samplewise(mixer):
+        pytest.skip('BatchNorm: the blocks compute the whole batch')
+    x = torch.randn(4, 6, 9, EMBED_DIMS)
+    kept = torch.tensor([3, 1])
+    with torch.no_grad():
+        torch.testing.assert_close(mixer(x)[kept], mixer(x[kept]))
 
 
 @pytest.mark.parametrize('cfg', MIXER_CFGS, ids=cfg_id)
