@@ -80,4 +80,3 @@ def add_branch(x, branch, branch_input, layer_scale, drop_path,
     factor = _product(scale, keep)
     out = branch(branch_input)
     return x + out if factor is None else torch.addcmul(x, out, factor)
-
