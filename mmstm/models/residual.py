@@ -1,7 +1,7 @@
 """A residual branch added with its layer scale and stochastic depth in one
 pass, computed only for the samples stochastic depth keeps.
 
-``x + drop_path(gamma * branch(x))`` as written takes three passes over the
+``x + drop_path(gamma * branch(x))`` as written takes four passes over the
 feature map forward (the scale, stochastic depth's division and mask, the
 add) and as many backward, and computes the branch for samples whose result
 it then multiplies by zero. Both factors are per channel and per sample, so
