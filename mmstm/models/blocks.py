@@ -3,10 +3,10 @@ single residual of the original ConvNeXt for the ablations."""
 from mmcv.cnn.bricks import DropPath
 from torch import nn
 
-from mmstm.models.fused_linear import Linear, linear_gelu
+from mmstm.models.fused_linear import Linear
 from mmstm.models.layer_scale import keep_flat_keys, layer_scale
 from mmstm.models.residual import add_branch, samplewise
-from mmstm.models.slabbed_mlp import slab_rows, slabbed_mlp
+from mmstm.models.slabbed_mlp import mlp
 from mmstm.registry import build_mmstm_module
 
 
@@ -24,10 +24,7 @@ class MLP(nn.Module):
 
     def forward(self, x):
         if type(self.act) is nn.GELU and self.act.approximate == 'none':
-            rows = slab_rows(x, self.fc1, self.fc2)
-            if rows:
-                return slabbed_mlp(x, self.fc1, self.fc2, rows)
-            return self.fc2(linear_gelu(x, self.fc1))
+            return mlp(x, self.fc1, self.fc2)
         return self.fc2(self.act(self.fc1(x)))  # a replaced activation
 
 

@@ -36,19 +36,32 @@ def _kernel_dtypes():
 KERNEL_DTYPES = _kernel_dtypes()  # empty where the kernel is missing
 
 
-def fusable(x, layer):
-    """Whether ``layer(x)`` may run through the fused kernel."""
-    return (x.dtype in KERNEL_DTYPES and torch.backends.mkldnn.enabled
-            and x.device.type == 'cpu'
-            and layer.weight.dtype == x.dtype
-            and not (torch.is_grad_enabled() and
-                     (x.requires_grad or layer.weight.requires_grad))
-            and not torch.is_autocast_enabled('cpu')
+def eager_cpu(x):
+    """Whether ``x`` is a CPU tensor in plain eager execution: not under
+    CPU autocast, tracing, scripting or ``torch.compile``, which plan their
+    own kernels (and whose FLOP counting needs ATen's ``linear``)."""
+    return (x.device.type == 'cpu' and not torch.is_autocast_enabled('cpu')
             and not torch.jit.is_tracing() and not torch.jit.is_scripting()
             and not torch.compiler.is_compiling())
 
 
-def _fused(x, layer, activation):
+def needs_grad(x, *layers):
+    """Whether autograd wants a gradient of ``x`` or of a parameter of
+    ``layers`` here."""
+    return torch.is_grad_enabled() and (x.requires_grad or any(
+        p.requires_grad for layer in layers for p in layer.parameters()))
+
+
+def fusable(x, layer):
+    """Whether ``layer(x)`` may run through the fused kernel."""
+    return (x.dtype in KERNEL_DTYPES and torch.backends.mkldnn.enabled
+            and layer.weight.dtype == x.dtype and eager_cpu(x)
+            and not needs_grad(x, layer))
+
+
+def fused(x, layer, activation='none'):
+    """``layer(x)`` (``activation``: 'none' or 'gelu', exact) through the
+    fused kernel; only where :func:`fusable`, with a bias."""
     if activation == 'gelu':
         return torch.ops.mkldnn._linear_pointwise(x, layer.weight,
                                                   layer.bias, 'gelu', [],
@@ -63,12 +76,12 @@ class Linear(nn.Linear):
 
     def forward(self, x):
         if self.bias is not None and fusable(x, self):
-            return _fused(x, self, 'none')
+            return fused(x, self)
         return super().forward(x)
 
 
 def linear_gelu(x, layer):
     """``F.gelu(layer(x))`` (exact GELU), in one kernel where fusable."""
     if fusable(x, layer):
-        return _fused(x, layer, 'gelu')
+        return fused(x, layer, 'gelu')
     return F.gelu(layer(x))

@@ -44,11 +44,9 @@ def _drop_path_factor(drop_path, like):
     return mask.div_(keep_prob)
 
 
-def _product(*factors):
-    factors = [f for f in factors if f is not None]
-    if not factors:
-        return None
-    return factors[0] if len(factors) == 1 else factors[0] * factors[1]
+def _times(a, b):
+    """``a * b`` where either may be None (a factor of one)."""
+    return b if a is None else a if b is None else a * b
 
 
 def add_branch(x, branch, branch_input, layer_scale, drop_path,
@@ -74,9 +72,9 @@ def add_branch(x, branch, branch_input, layer_scale, drop_path,
             # still gets a (zero) gradient, as distributed training expects
             kept = kept.new_zeros(1)
         if len(kept) < len(keep):
-            factor = _product(scale, keep.index_select(0, kept))
+            factor = _times(scale, keep.index_select(0, kept))
             out = branch(branch_input.index_select(0, kept))
             return x.index_add(0, kept, out * factor)
-    factor = _product(scale, keep)
+    factor = _times(scale, keep)
     out = branch(branch_input)
     return x + out if factor is None else torch.addcmul(x, out, factor)

@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
-from mmstm.models.fused_linear import linear_gelu
+from mmstm.models.fused_linear import (eager_cpu, fusable, fused, linear_gelu,
+                                       needs_grad)
 
 # hidden elements per slab: 4 MiB of float32, the fastest of 2, 4 and 8 MiB
 # on the tiny models' first stages
@@ -35,41 +36,37 @@ MIN_HIDDEN_ELEMENTS = dict(grad=4 * SLAB_ELEMENTS, no_grad=8 * SLAB_ELEMENTS)
 RECOMPUTE_BELOW_IN_FEATURES = 128
 
 
-def _needs_grad(x, *layers):
-    return torch.is_grad_enabled() and (x.requires_grad or any(
-        p.requires_grad for layer in layers for p in layer.parameters()))
-
-
-def slab_rows(x, fc1, fc2):
-    """Tokens per slab for the MLP ``fc1``, ``fc2`` on ``x``, or 0 where the
-    plain MLP should run (not CPU float32, too small to pay)."""
-    hidden = fc1.out_features
+def slab_rows(x, fc1, fc2, grad):
+    """Tokens per slab for the MLP ``fc1``, ``fc2`` on ``x`` (``grad``:
+    whether a gradient is wanted), or 0 where the plain MLP should run (not
+    eager CPU float32, too small to pay)."""
+    plain = (x.dtype != torch.float32 or fc1.weight.dtype != torch.float32
+             or fc1.bias is None or fc2.bias is None or not eager_cpu(x))
     tokens = x.numel() // x.shape[-1]
-    least = MIN_HIDDEN_ELEMENTS[
-        'grad' if _needs_grad(x, fc1, fc2) else 'no_grad']
-    plain = (x.device.type != 'cpu' or x.dtype != torch.float32
-             or fc1.weight.dtype != torch.float32
-             or fc1.bias is None or fc2.bias is None
-             or torch.is_autocast_enabled('cpu')
-             or torch.compiler.is_compiling() or torch.jit.is_tracing()
-             or torch.jit.is_scripting())
-    if plain or tokens * hidden < least:
+    least = MIN_HIDDEN_ELEMENTS['grad' if grad else 'no_grad']
+    if plain or tokens * fc1.out_features < least:
         return 0
-    return max(1, SLAB_ELEMENTS // hidden)
+    return max(1, SLAB_ELEMENTS // fc1.out_features)
 
 
-def slabbed_mlp(x, fc1, fc2, rows):
-    """``fc2(gelu(fc1(x)))`` for ``x`` of any leading shape, ``rows``
-    tokens at a time (from :func:`slab_rows`)."""
+def mlp(x, fc1, fc2):
+    """``fc2(gelu(fc1(x)))`` (exact GELU) for ``x`` of any leading shape, a
+    slab of tokens at a time where :func:`slab_rows` says so."""
+    grad = needs_grad(x, fc1, fc2)
+    rows = slab_rows(x, fc1, fc2, grad)
+    if not rows:
+        return fc2(linear_gelu(x, fc1))
     tokens = x.reshape(-1, x.shape[-1])
-    if _needs_grad(x, fc1, fc2):
+    if grad:
         out = _SlabbedMLP.apply(tokens, fc1.weight, fc1.bias, fc2.weight,
                                 fc2.bias, rows)
     else:
+        kernel = fusable(tokens, fc1) and fusable(tokens, fc2)
         out = tokens.new_empty(tokens.shape[0], fc2.out_features)
         for start in range(0, tokens.shape[0], rows):
-            stop = start + rows
-            out[start:stop] = fc2(linear_gelu(tokens[start:stop], fc1))
+            slab = tokens[start:start + rows]
+            out[start:start + rows] = fused(fused(slab, fc1, 'gelu'), fc2) \
+                if kernel else fc2(F.gelu(fc1(slab)))
     return out.view(*x.shape[:-1], fc2.out_features)
 
 

@@ -14,13 +14,13 @@ needs_kernel = pytest.mark.skipif(not fused_linear.KERNEL_DTYPES,
 def kernel_calls(monkeypatch):
     """Counts the calls that take the fused kernel."""
     calls = []
-    fused = fused_linear._fused
+    fused = fused_linear.fused
 
-    def counted(x, layer, activation):
+    def counted(x, layer, activation='none'):
         calls.append(activation)
         return fused(x, layer, activation)
 
-    monkeypatch.setattr(fused_linear, '_fused', counted)
+    monkeypatch.setattr(fused_linear, 'fused', counted)
     return calls
 
 
@@ -80,3 +80,11 @@ def test_mlp_with_another_activation_keeps_it(kernel_calls):
                                                mlp.fc1.bias)))
         torch.testing.assert_close(mlp(x), expected)
     assert 'gelu' not in kernel_calls
+
+
+def test_a_trainable_bias_beside_a_frozen_weight_keeps_autograd(kernel_calls):
+    layer = Linear(8, 8)
+    layer.weight.requires_grad_(False)  # e.g. bias-only fine-tuning
+    layer(torch.randn(4, 8)).sum().backward()
+    torch.testing.assert_close(layer.bias.grad, torch.full((8, ), 4.))
+    assert kernel_calls == []

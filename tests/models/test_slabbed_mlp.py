@@ -35,7 +35,7 @@ def test_slabs_give_the_plain_mlp_outputs_and_gradients(
     mlp = MLP(in_features, 16)
     plain = _plain_twin(mlp)
     x = torch.randn(2, 5, 1, in_features)  # 10 tokens: slabs of 3, 3, 3, 1
-    assert slabbed_mlp.slab_rows(x, mlp.fc1, mlp.fc2) == 3
+    assert slabbed_mlp.slab_rows(x, mlp.fc1, mlp.fc2, grad=True) == 3
     weights = torch.randn(2, 5, 1, in_features)
     inputs = [x.clone().requires_grad_(), x.clone().requires_grad_()]
     out = mlp(inputs[0])
@@ -92,12 +92,12 @@ def test_training_keeps_less_than_autograd_would(small_slabs):
 def test_only_large_cpu_float32_mlps_are_slabbed():
     mlp = MLP(64, 512)
     stage1 = torch.empty(8, 56, 56, 64)  # a tiny model's stage 1
-    assert slabbed_mlp.slab_rows(stage1, mlp.fc1, mlp.fc2) == 2048
-    assert slabbed_mlp.slab_rows(stage1[:1], mlp.fc1, mlp.fc2) == 0
+    assert slabbed_mlp.slab_rows(stage1, mlp.fc1, mlp.fc2, grad=True) == 2048
+    assert slabbed_mlp.slab_rows(stage1[:1], mlp.fc1, mlp.fc2, grad=True) == 0
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        assert slabbed_mlp.slab_rows(stage1, mlp.fc1, mlp.fc2) == 0
+        assert slabbed_mlp.slab_rows(stage1, mlp.fc1, mlp.fc2, True) == 0
     mlp.double()
-    assert slabbed_mlp.slab_rows(stage1.double(), mlp.fc1, mlp.fc2) == 0
+    assert slabbed_mlp.slab_rows(stage1.double(), mlp.fc1, mlp.fc2, True) == 0
 
 
 def test_a_replaced_activation_is_not_slabbed(small_slabs):
