@@ -4,9 +4,10 @@ A mixer is built as ``MixerClass(embed_dims, num_heads=..., **own_options)``
 and maps a channels-last tensor ``(B, H, W, C)`` to one of the same shape for
 any ``H`` and ``W``, each sample on its own (BatchNorm's training statistics
 aside: stochastic depth computes a block on the samples it keeps only,
-``mmstm/models/residual.py``). It knows nothing of stage index, block index
-or image size: whatever depends on the spatial size is derived from the
-input.
+``mmstm/models/residual.py``, and a mixer with large intermediates may mix a
+batch a few samples at a time, ``mechanics.mix_in_sample_chunks``). It knows
+nothing of stage index, block index or image size: whatever depends on the
+spatial size is derived from the input.
 """
 import torch
 from mmengine.model import BaseModule

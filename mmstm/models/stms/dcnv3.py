@@ -9,7 +9,7 @@ from mmstm.registry import MODELS
 
 from ..fused_linear import Linear
 from .base import BaseSTM
-from .mechanics import ShapeCache
+from .mechanics import ShapeCache, mix_in_sample_chunks
 
 
 def base_grid(kernel_size, dtype=torch.float32):
@@ -197,6 +197,14 @@ class DCNv3(BaseSTM):
 
     def forward(self, x):
         self.check_input(x)
+        return mix_in_sample_chunks(self._mix, x, self._largest_per_sample(x))
+
+    def _largest_per_sample(self, x):
+        """Elements of one sample's largest tensor: the sampled values, every
+        channel at every point of every query."""
+        return x.shape[1] * x.shape[2] * x.shape[3] * self.num_points
+
+    def _mix(self, x):
         batch, height, width, channels = x.shape
         heads, points, pad = self.num_heads, self.num_points, self.padding
 

@@ -9,7 +9,7 @@ from ..fused_linear import Linear
 from ..position import (resize_on_load, resize_relative_table_1d,
                         resize_relative_table_2d)
 from .base import BaseSTM, check_padding
-from .mechanics import ShapeCache, pad_to_multiple
+from .mechanics import ShapeCache, mix_in_sample_chunks, pad_to_multiple
 
 POS_EMBED_TYPES = ('query_related', 'query_free')
 
@@ -175,6 +175,17 @@ class HaloAttention(BaseSTM):
 
     def forward(self, x):
         self.check_input(x)
+        return mix_in_sample_chunks(self._mix, x, self._largest_per_sample(x))
+
+    def _largest_per_sample(self, x):
+        """Elements of one sample's largest tensor: its attention logits, or
+        its key windows where those are larger."""
+        blocks = -(-x.shape[1] // self.block_size) * \
+            -(-x.shape[2] // self.block_size)
+        return blocks * self.window_size**2 * max(
+            self.num_heads * self.block_size**2, x.shape[3])
+
+    def _mix(self, x):
         batch, height, width, channels = x.shape
         bs, heads = self.block_size, self.num_heads
         x = pad_to_multiple(x, bs)
