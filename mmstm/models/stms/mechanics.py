@@ -11,11 +11,12 @@ from ..fused_linear import eager_cpu
 # Elements (4 Mi: 16 MiB of float32) of the largest intermediate a mixer may
 # make at once on the CPU. glibc serves every block above 32 MiB by a fresh
 # mmap, which page-faults and zero-fills each call: U-HaloNet's stage-1
-# attention logits (51 MB at batch 8) and DCNv3's sampled values (58 MB)
-# cost more that way than their arithmetic. A few samples at a time, the
-# same blocks come from the heap again: at batch 8, 224x224, 2 threads,
-# inference / training step of U-Halo-T 1.33x / 1.08x as fast, of
-# U-InternImage-T 1.26x / 1.20x (budgets of 2 and 8 Mi were no better).
+# attention logits (51 MB at batch 8), DCNv3's sampled values (58 MB) and
+# SS2D's scan states (1.2 GB) cost more that way than their arithmetic. A few
+# samples at a time, the same blocks come from the heap again and stay in
+# cache longer: at batch 8, 224x224, 2 threads, inference / training step of
+# U-Halo-T 1.33x / 1.08x as fast, U-InternImage-T 1.26x / 1.20x, SS2D-T
+# 1.18x / 1.89x (budgets of 2 and 8 Mi were no better).
 CHUNK_ELEMENTS = 1 << 22
 
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mmstm.models.stms import DCNv3, HaloAttention, mechanics
+from mmstm.models.stms import DCNv3, HaloAttention, SelectiveScan2D, mechanics
 
 
 def _recording_mix(batches):
@@ -46,6 +46,7 @@ def test_a_sample_above_the_budget_is_mixed_alone():
 CHUNKED_MIXERS = {
     'halo': lambda: HaloAttention(8, num_heads=2, block_size=3, halo_size=1),
     'dcnv3': lambda: DCNv3(8, num_heads=2),
+    'ss2d': lambda: SelectiveScan2D(8, d_state=4, chunk_size=4),
 }
 
 
@@ -65,7 +66,8 @@ def test_chunked_mixers_give_the_whole_batch_outputs_and_gradients(
     def run(budget):
         monkeypatch.setattr(mechanics, 'CHUNK_ELEMENTS', budget)
         batches = []
-        mixer._mix = lambda chunk: batches.append(len(chunk)) or mix(chunk)
+        mixer._mix = lambda chunk, **options: batches.append(
+            len(chunk)) or mix(chunk, **options)
         mixer.zero_grad(set_to_none=True)
         inputs = x.clone().requires_grad_()
         out = mixer(inputs)
