@@ -8,7 +8,7 @@ from mmstm.registry import MODELS
 
 from ..fused_linear import Linear
 from .base import BaseSTM, check_odd
-from .mechanics import ShapeCache
+from .mechanics import ShapeCache, mix_in_sample_chunks
 
 
 def window_starts(positions, length, kernel_size):
@@ -125,6 +125,16 @@ class NeighborhoodAttention(BaseSTM):
 
     def forward(self, x):
         self.check_input(x)
+        return mix_in_sample_chunks(self._mix, x, self._largest_per_sample(x))
+
+    def _largest_per_sample(self, x):
+        """Elements of one sample's largest tensor, about: the tiled
+        attention logits, every query of a tile against its tile's keys."""
+        k = self.kernel_size
+        tiles = -(-x.shape[1] // k) * -(-x.shape[2] // k)
+        return self.num_heads * tiles * k**2 * (2 * k - 1)**2
+
+    def _mix(self, x):
         qkv = self.qkv(x).unflatten(-1, (3, self.num_heads, -1))
         attend = self.attend_gathered if torch.jit.is_tracing() \
             else self.attend_tiled

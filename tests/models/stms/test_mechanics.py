@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from mmstm.models.stms import DCNv3, HaloAttention, SelectiveScan2D, mechanics
+from mmstm.models.stms import (DCNv3, HaloAttention, NeighborhoodAttention,
+                               SelectiveScan2D, mechanics)
 
 
 def _recording_mix(batches):
@@ -47,6 +48,7 @@ CHUNKED_MIXERS = {
     'halo': lambda: HaloAttention(8, num_heads=2, block_size=3, halo_size=1),
     'dcnv3': lambda: DCNv3(8, num_heads=2),
     'ss2d': lambda: SelectiveScan2D(8, d_state=4, chunk_size=4),
+    'nat': lambda: NeighborhoodAttention(8, num_heads=2, kernel_size=3),
 }
 
 
