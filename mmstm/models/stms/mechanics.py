@@ -68,7 +68,9 @@ def mix_in_sample_chunks(mix, x, elements_per_sample):
     GPU's caching allocator and torch.compile's memory planning have no such
     cost), with the outputs concatenated. Outputs and gradients are those of
     ``mix(x)``."""
-    samples = max(1, CHUNK_ELEMENTS // max(1, elements_per_sample))
-    if samples >= x.shape[0] or not eager_cpu(x):
+    batch = x.shape[0]
+    chunks = -(-batch * elements_per_sample // CHUNK_ELEMENTS)
+    if chunks <= 1 or not eager_cpu(x):
         return mix(x)
+    samples = -(-batch // chunks)  # chunks of even size: 4 + 4, not 7 + 1
     return torch.cat([mix(chunk) for chunk in x.split(samples)])

@@ -26,6 +26,14 @@ def test_a_large_batch_is_mixed_a_few_samples_at_a_time():
     torch.testing.assert_close(out, x * 2)
 
 
+def test_chunks_are_of_even_size():
+    batches = []
+    mechanics.mix_in_sample_chunks(
+        _recording_mix(batches), torch.randn(8, 2, 3, 4),
+        elements_per_sample=mechanics.CHUNK_ELEMENTS // 7)
+    assert batches == [4, 4]
+
+
 def test_a_batch_within_the_budget_is_mixed_whole():
     batches = []
     x = torch.randn(5, 2, 3, 4)
