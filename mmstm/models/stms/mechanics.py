@@ -74,3 +74,32 @@ def mix_in_sample_chunks(mix, x, elements_per_sample):
         return mix(x)
     samples = -(-batch // chunks)  # chunks of even size: 4 + 4, not 7 + 1
     return torch.cat([mix(chunk) for chunk in x.split(samples)])
+
+
+class _GatherTokens(torch.autograd.Function):
+    """``tokens.index_select(1, index)`` for an index without repeats,
+    whose gradient is therefore a copy back to the same places
+    (``index_copy_``), not the accumulation autograd's ``index_add_``
+    does."""
+
+    @staticmethod
+    def forward(ctx, tokens, index):
+        ctx.save_for_backward(index)
+        ctx.count = tokens.shape[1]
+        return tokens.index_select(1, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, = ctx.saved_tensors
+        grad_tokens = grad.new_zeros(grad.shape[0], ctx.count,
+                                     *grad.shape[2:])
+        return grad_tokens.index_copy_(1, index, grad), None
+
+
+def gather_tokens(tokens, index):
+    """``(B, n, C)`` tokens -> ``(B, len(index), C)``, token ``i`` of the
+    result being ``tokens[:, index[i]]``; ``index`` holds no repeats (a
+    permutation, or one followed by a crop)."""
+    if eager_cpu(tokens) and torch.is_grad_enabled():
+        return _GatherTokens.apply(tokens, index)
+    return tokens.index_select(1, index)

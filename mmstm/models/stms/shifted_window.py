@@ -8,8 +8,9 @@ from mmstm.registry import MODELS
 
 from ..fused_linear import Linear
 from ..position import resize_on_load, resize_relative_table_2d
+from .attention import row_attention
 from .base import BaseSTM, check_padding
-from .mechanics import ShapeCache
+from .mechanics import ShapeCache, gather_tokens
 
 # The official masks add -100, whose softmax weights (~1e-44) are denormal
 # floats: the product with the values then runs several times slower on the
@@ -93,7 +94,8 @@ class ShiftedWindowAttention(BaseSTM):
         resize_on_load(self, {
             'relative_position_bias_table':
             lambda value, shape: resize_relative_table_2d(value, shape[0])})
-        self._masks = ShapeCache()
+        self._shapes = ShapeCache()
+        self._frozen_masks = ShapeCache()
 
     def _layout(self, height, width):
         """Window (h, w), shift and padded size for a map of this size."""
@@ -104,9 +106,18 @@ class ShiftedWindowAttention(BaseSTM):
         padded = (-(-height // ws) * ws, -(-width // ws) * ws)
         return (ws, ws), self.shift_size, padded
 
+    def _geometry(self, height, width, device):
+        """What the map's size decides, built once per shape: which tokens of
+        a window may not see each other (other shifted region, padding), the
+        relative position index, and where each token comes from both ways:
+        ``to_windows`` (``rows * cols * N``) indexes the padded map for every
+        window token in order (the cyclic shift included), ``back``
+        (``height * width``) indexes those window tokens for every position
+        of the map (the shift undone, the padding cropped)."""
+        return self._shapes.get((height, width, device),
+                                self._build_geometry, height, width, device)
+
     def _build_geometry(self, height, width, device):
-        """Which tokens of a window may not see each other (other shifted
-        region, padding) and the relative position index."""
         (wh, ww), shift, (hp, wp) = self._layout(height, width)
         valid = (height, width) if self.padding == 'masked' else (hp, wp)
         labels = window_labels(hp, wp, max(wh, ww), shift, *valid)
@@ -116,43 +127,56 @@ class ShiftedWindowAttention(BaseSTM):
         separated |= (labels == -1)[..., None, :]
         separated &= (labels != -1)[..., :, None]
         index = relative_position_index(wh, ww, self.window_size)
-        return separated.to(device), index.to(device)
+        # torch.roll by -shift: token i of an axis comes from (i + shift) % n
+        rows = (torch.arange(hp, device=device) + shift) % hp
+        cols = (torch.arange(wp, device=device) + shift) % wp
+        grid = (rows[:, None] * wp + cols).view(hp // wh, wh, wp // ww, ww)
+        to_windows = grid.transpose(1, 2).flatten()
+        back = torch.empty_like(to_windows)
+        back[to_windows] = torch.arange(to_windows.numel(), device=device)
+        back = back.view(hp, wp)[:height, :width].flatten()
+        return separated.to(device), index.to(device), to_windows, back
 
     def _mask(self, height, width, device, dtype):
         """Additive mask (window rows, window columns, heads, N, N): relative
-        position bias plus
-        shift and padding masks; the geometry is cached per shape."""
-        separated, index = self._masks.get(
-            (height, width, device), self._build_geometry, height, width,
-            device)
+        position bias plus shift and padding masks. Where the bias table
+        gets no gradient (testing) the mask is kept per shape along with the
+        table it was built from, and rebuilt when the table differs from it
+        (compared by value: an update through ``.data``, as mmengine's EMA
+        does, leaves no other trace)."""
+        table = self.relative_position_bias_table
+        if torch.compiler.is_compiling() or (torch.is_grad_enabled()
+                                             and table.requires_grad):
+            return self._build_mask(height, width, device, dtype)
+        kept = self._frozen_masks.get((height, width, device, dtype), list)
+        if not (kept and torch.equal(kept[0], table)):
+            kept[:] = (table.detach().clone(),
+                       self._build_mask(height, width, device, dtype))
+        return kept[1]
+
+    def _build_mask(self, height, width, device, dtype):
+        separated, index = self._geometry(height, width, device)[:2]
         bias = self.relative_position_bias_table[index.flatten()]
         bias = bias.view(*index.shape, -1).permute(2, 0, 1).to(dtype)
         return bias.masked_fill(separated[:, :, None], MASK_VALUE)
 
     def forward(self, x):
         self.check_input(x)
-        height, width = x.shape[1:3]
+        batch, height, width, channels = x.shape
         (wh, ww), shift, (hp, wp) = self._layout(height, width)
-        x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
-        if shift:
-            x = torch.roll(x, (-shift, -shift), (1, 2))
-        # windows kept as a grid (B, rows, cols, N, C), the window counts
-        # never written out: under torch.compile with dynamic sizes they stay
+        if (hp, wp) != (height, width):
+            x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
+        # pad, shift and partition in one gather (torch.roll alone copies
+        # the map twice on the CPU); windows kept as a grid (B, rows, cols,
+        # N, C), whose counts under torch.compile with dynamic sizes stay
         # symbolic without divisions to prove
-        windows = x.unflatten(2, (-1, ww)).unflatten(1, (-1, wh))
-        windows = windows.transpose(2, 3).flatten(3, 4)
+        to_windows, back = self._geometry(height, width, x.device)[2:]
+        windows = gather_tokens(x.flatten(1, 2), to_windows).view(
+            batch, -(-height // wh), -(-width // ww), wh * ww, channels)
         qkv = self.qkv(windows).unflatten(-1, (3, self.num_heads, -1))
         # 3 x (B, rows, cols, heads, N, d)
         q, k, v = qkv.permute(4, 0, 1, 2, 5, 3, 6)
         mask = self._mask(height, width, x.device, x.dtype)
-        # explicit rather than SDPA: with a float mask SDPA takes its math
-        # path on the CPU and adds guards for fully masked rows, which the
-        # mask never has
-        logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1) + mask
-        out = logits.softmax(-1) @ v
-        out = self.proj(out.transpose(-3, -2).flatten(-2))
-        out = out.unflatten(3, (wh, ww)).transpose(2, 3).flatten(3, 4)
-        out = out.flatten(1, 2)
-        if shift:
-            out = torch.roll(out, (shift, shift), (1, 2))
-        return out[:, :height, :width]
+        out = self.proj(row_attention(q, k, v, mask).flatten(-2))
+        out = gather_tokens(out.flatten(1, 3), back)
+        return out.view(batch, height, width, channels)

@@ -92,3 +92,19 @@ def test_chunked_mixers_give_the_whole_batch_outputs_and_gradients(
     torch.testing.assert_close(chunked, whole)
     for got, want in zip(chunked_grads, whole_grads):
         torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_gathered_tokens_and_their_gradient_are_index_selects(grad):
+    # a permutation followed by a crop: no token twice, some not at all
+    index = torch.randperm(12)[:9]
+    tokens = torch.randn(2, 12, 3, requires_grad=grad)
+    reference = tokens.detach().clone().requires_grad_(grad)
+    ours = mechanics.gather_tokens(tokens, index)
+    theirs = reference.index_select(1, index)
+    assert torch.equal(ours, theirs)
+    if grad:
+        upstream = torch.randn_like(ours)
+        ours.backward(upstream)
+        theirs.backward(upstream)
+        assert torch.equal(tokens.grad, reference.grad)

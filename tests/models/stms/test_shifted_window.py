@@ -100,3 +100,53 @@ def test_masked_pairs_weigh_exactly_zero():
     weights = (mask + torch.randn(mask.shape[-2:])).softmax(-1)
     assert (weights[mask == float('-inf')] == 0).all()
     assert (weights[mask != float('-inf')] > 0).all()
+
+
+def test_testing_follows_every_change_of_the_bias_table():
+    # without gradients the mask is kept per shape, so it must be rebuilt
+    # when the table changes: an optimiser step, an update through .data
+    # (mmengine's EMA), a loaded state dict
+    mixer = ShiftedWindowAttention(8, num_heads=2, shift=True).eval()
+    x = torch.randn(2, 14, 14, 8)
+    table = mixer.relative_position_bias_table
+    optimizer = torch.optim.SGD([table], lr=1.0)
+
+    def optimizer_step():
+        table.grad = torch.randn_like(table)
+        optimizer.step()
+
+    def update_data():
+        table.data.add_(torch.randn_like(table))
+
+    def load_other():
+        other = ShiftedWindowAttention(8, num_heads=2, shift=True)
+        mixer.load_state_dict(other.state_dict())
+
+    for change in (optimizer_step, update_data, load_other):
+        with torch.no_grad():
+            before = mixer(x)
+            change()
+            after = mixer(x)
+        fresh = ShiftedWindowAttention(8, num_heads=2, shift=True).eval()
+        fresh.load_state_dict(mixer.state_dict())
+        with torch.no_grad():
+            assert not torch.allclose(after, before)
+            torch.testing.assert_close(after, fresh(x))
+
+
+@pytest.mark.parametrize('shift', [False, True])
+@pytest.mark.parametrize('size', [(14, 14), (9, 13), (5, 6)])
+def test_tokens_reach_the_same_window_places_as_roll_and_partition(
+        shift, size):
+    # the one-gather partition against the literal pad, roll, partition
+    mixer = ShiftedWindowAttention(8, num_heads=2, shift=shift)
+    (wh, ww), step, (hp, wp) = mixer._layout(*size)
+    to_windows, back = mixer._geometry(*size, torch.device('cpu'))[2:]
+    x = torch.randn(1, *size, 3)
+    padded = torch.nn.functional.pad(x, (0, 0, 0, wp - size[1], 0,
+                                         hp - size[0]))
+    rolled = torch.roll(padded, (-step, -step), (1, 2))
+    literal = rolled.view(1, hp // wh, wh, wp // ww, ww, 3).transpose(2, 3)
+    ours = padded.flatten(1, 2)[:, to_windows]
+    assert torch.equal(ours, literal.reshape(1, -1, 3))
+    assert torch.equal(ours[:, back].view(x.shape), x)
