@@ -95,7 +95,9 @@ class ShiftedWindowAttention(BaseSTM):
             'relative_position_bias_table':
             lambda value, shape: resize_relative_table_2d(value, shape[0])})
         self._shapes = ShapeCache()
-        self._frozen_masks = ShapeCache()
+        # float masks are heads x 4 times the geometry's boolean ones (36 MB
+        # per stage-1 block at COCO sizes): the last two shapes only
+        self._frozen_masks = ShapeCache(capacity=2)
 
     def _layout(self, height, width):
         """Window (h, w), shift and padded size for a map of this size."""
