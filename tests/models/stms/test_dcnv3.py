@@ -82,3 +82,47 @@ def test_sampling_operator_is_grid_sample_with_its_gradients():
             torch.autograd.grad(want.square().sum(), (value, grid))):
         torch.testing.assert_close(got_grad, want_grad)
     torch.library.opcheck(grid_sample, (value, grid))
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_sampling_equals_mmcvs_pytorch_path(grad):
+    # mmcv's reference implementation of the op, one level
+    from mmcv.ops.multi_scale_deform_attn import \
+        multi_scale_deformable_attn_pytorch as mmcv_sample
+
+    from mmstm.models.stms.dcnv3 import deformable_sample
+    torch.manual_seed(0)
+    batch, height, width, groups, dims, points, queries = 2, 5, 7, 3, 4, 9, 6
+    value = torch.randn(batch, height * width, groups, dims,
+                        requires_grad=grad)
+    locations = (torch.rand(batch, queries, groups, 1, points, 2) * 1.4 -
+                 0.2).requires_grad_(grad)  # some outside the map
+    weights = torch.rand(batch, queries, groups, 1, points,
+                         requires_grad=grad)
+    with torch.set_grad_enabled(grad):
+        ours = deformable_sample(value, (height, width), locations, weights)
+        theirs = mmcv_sample(value, torch.tensor([[height, width]]),
+                             locations, weights)
+    torch.testing.assert_close(ours, theirs)
+    if grad:
+        inputs = (value, locations, weights)
+        for got, want in zip(
+                torch.autograd.grad(ours.square().sum(), inputs),
+                torch.autograd.grad(theirs.square().sum(), inputs)):
+            torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_softmax_over_points_is_softmax(grad):
+    from mmstm.models.stms.dcnv3 import softmax_over_points
+    logits = torch.randn(2, 5, 3, 9) * 30  # exp() of these would overflow
+    logits[0, 0, 0] = 200.0
+    logits.requires_grad_(grad)
+    with torch.set_grad_enabled(grad):
+        ours, theirs = softmax_over_points(logits), logits.softmax(-1)
+    torch.testing.assert_close(ours, theirs)
+    if grad:
+        upstream = torch.randn_like(ours)
+        torch.testing.assert_close(
+            torch.autograd.grad(ours, logits, upstream)[0],
+            torch.autograd.grad(theirs, logits, upstream)[0])
