@@ -170,11 +170,10 @@ class ShiftedWindowAttention(BaseSTM):
             x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
         # pad, shift and partition in one gather (torch.roll alone copies
         # the map twice on the CPU); windows kept as a grid (B, rows, cols,
-        # N, C), whose counts under torch.compile with dynamic sizes stay
-        # symbolic without divisions to prove
+        # N, C), over whose batch dimension the mask broadcasts
         to_windows, back = self._geometry(height, width, x.device)[2:]
         windows = gather_tokens(x.flatten(1, 2), to_windows).view(
-            batch, -(-height // wh), -(-width // ww), wh * ww, channels)
+            batch, hp // wh, wp // ww, wh * ww, channels)
         qkv = self.qkv(windows).unflatten(-1, (3, self.num_heads, -1))
         # 3 x (B, rows, cols, heads, N, d)
         q, k, v = qkv.permute(4, 0, 1, 2, 5, 3, 6)
