@@ -32,15 +32,15 @@ def samplewise(module):
     return not any(isinstance(m, _BatchNorm) for m in module.modules())
 
 
-def _drop_path_factor(drop_path, like):
-    """``DropPath``'s per-sample ``mask / keep_prob`` or None when it keeps
-    everything."""
+def _drop_path_factor(drop_path, like, dtype):
+    """``DropPath``'s per-sample ``mask / keep_prob`` of ``dtype`` for a
+    batch like ``like``, or None when it keeps everything."""
     if not (drop_path.training and drop_path.drop_prob > 0):
         return None
     keep_prob = 1 - drop_path.drop_prob
     shape = (like.shape[0], ) + (1, ) * (like.ndim - 1)
     mask = (keep_prob + torch.rand(
-        shape, dtype=like.dtype, device=like.device)).floor_()
+        shape, dtype=dtype, device=like.device)).floor_()
     return mask.div_(keep_prob)
 
 
@@ -62,7 +62,12 @@ def add_branch(x, branch, branch_input, layer_scale, drop_path,
             and type(drop_path) in (DropPath, nn.Identity)):
         return x + drop_path(layer_scale(branch(branch_input)))
     scale = layer_scale.weight if type(layer_scale) is LayerScale else None
-    keep = _drop_path_factor(drop_path, branch_input) \
+    # DropPath draws its mask in the dtype of what it drops: the scaled
+    # branch, float32 under autocast when the layer scale is (the same
+    # random numbers, so the same masks, as written)
+    mask_dtype = branch_input.dtype if scale is None else \
+        torch.promote_types(branch_input.dtype, scale.dtype)
+    keep = _drop_path_factor(drop_path, branch_input, mask_dtype) \
         if type(drop_path) is DropPath else None
     if keep is not None and branch_is_samplewise and x.device.type == 'cpu' \
             and not torch.compiler.is_compiling():
@@ -73,8 +78,11 @@ def add_branch(x, branch, branch_input, layer_scale, drop_path,
             kept = kept.new_zeros(1)
         if len(kept) < len(keep):
             factor = _times(scale, keep.index_select(0, kept))
-            out = branch(branch_input.index_select(0, kept))
-            return x.index_add(0, kept, out * factor)
+            added = branch(branch_input.index_select(0, kept)) * factor
+            # index_add takes one dtype; the written sum promotes (autocast:
+            # a bfloat16 residual plus a float32 scaled branch is float32)
+            dtype = torch.promote_types(x.dtype, added.dtype)
+            return x.to(dtype).index_add(0, kept, added.to(dtype))
     factor = _times(scale, keep)
     out = branch(branch_input)
     return x + out if factor is None else torch.addcmul(x, out, factor)

@@ -49,6 +49,21 @@ def test_one_pass_gives_the_written_residual_and_gradients(scale, drop):
         assert branch.batch_sizes == [kept.sum().item(), 8]
 
 
+def test_mixed_precision_residuals_promote_as_the_written_sum():
+    # under autocast a convolution stem hands a bfloat16 residual to a block
+    # whose layer scale is float32: the sum is float32, kept samples or not
+    branch, scale, drop = CountingBranch(6), LayerScale(6, 0.5), DropPath(0.5)
+    x, weights = torch.randn(8, 3, 5, 6), torch.randn(8, 3, 5, 6)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got = _run(add_branch, 0, scale, drop, branch, x.bfloat16(), weights)
+        expected = _run(_as_written, 0, scale, drop, branch, x.bfloat16(),
+                        weights)
+    assert got[0].dtype == expected[0].dtype == torch.float32
+    # the branch's bfloat16 product scaled in one factor or in two steps
+    torch.testing.assert_close(got, expected, rtol=2e-2, atol=2e-2)
+    assert branch.batch_sizes[0] < 8  # the kept-samples path ran
+
+
 def test_all_samples_dropped_still_give_every_parameter_a_gradient():
     branch, scale = CountingBranch(4), LayerScale(4, 1.)
     drop = DropPath(0.999)
