@@ -65,6 +65,19 @@ def test_every_parameter_gets_a_gradient(family):
 
 
 @pytest.mark.parametrize('family', STM_FAMILIES)
+def test_every_mixer_trains_under_cpu_autocast_with_stochastic_depth(family):
+    # mixed precision on the CPU is bfloat16 (benchmark.py --amp, mmengine's
+    # AmpOptimWrapper); at a drop rate of 0.5 some samples skip branches
+    torch.manual_seed(0)
+    model = tiny_of(family, out_indices=(0, 1, 2, 3), drop_path_rate=0.5)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        outs = [o.float() for o in model(torch.randn(4, 3, 64, 64))]
+    assert all(torch.isfinite(o).all() for o in outs)
+    random_projection(outs).backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+@pytest.mark.parametrize('family', STM_FAMILIES)
 def test_with_cp_gives_the_same_outputs_and_gradients(family):
     torch.manual_seed(0)
     plain = tiny_of(family, out_indices=(0, 1, 2, 3))
