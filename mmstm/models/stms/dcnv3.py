@@ -117,6 +117,16 @@ def deformable_sample(value, padded_size, locations, weights):
     return out.transpose(1, 2).contiguous()
 
 
+def kernel_batch_chunk(batch, im2col_step):
+    """The batch chunk for mmcv's CUDA kernel: the largest number up to
+    ``im2col_step`` that divides ``batch``. The kernel asserts that its
+    chunk divides the batch, so the released models' 128 would stop a batch
+    of 200; the chunk changes no result, only how many samples a launch
+    takes."""
+    return next(step for step in range(min(batch, im2col_step), 0, -1)
+                if batch % step == 0)
+
+
 def softmax_over_points(logits):
     """``logits.softmax(-1)`` over the short last dimension of the sampling
     points. ATen's softmax vectorises along that dimension, which at 9
@@ -156,7 +166,8 @@ class DCNv3(BaseSTM):
         dw_kernel_size (int): Kernel of the depth-wise conv of the offset
             branch. Default 3.
         norm_eps (float): Epsilon of the offset branch's LayerNorm.
-        im2col_step (int): Batch chunk of the CUDA kernel.
+        im2col_step (int): Largest batch chunk of the CUDA kernel (the
+            largest divisor of the batch up to it is taken).
     """
 
     OFFICIAL_BLOCK_KEYS = {
@@ -225,7 +236,8 @@ class DCNv3(BaseSTM):
                 # the kernel wants one dtype; float32 keeps AMP stable
                 return MultiScaleDeformableAttnFunction.apply(
                     value.float(), shapes, start, locations.float(),
-                    weights.float(), self.im2col_step)
+                    weights.float(),
+                    kernel_batch_chunk(value.shape[0], self.im2col_step))
         return deformable_sample(value, padded_size, locations,
                                  weights.to(value.dtype))
 

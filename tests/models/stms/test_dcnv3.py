@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from mmstm.models.stms import DCNv3
+from mmstm.models.stms.dcnv3 import kernel_batch_chunk
 
 
 def uniform_dcn(embed_dims=8, num_heads=2):
@@ -43,12 +44,20 @@ def test_offsets_move_the_sampling_points_in_x_then_y(shift_x, shift_y):
                                    mean_3x3(mixer, x, shift_x, shift_y))
 
 
+@pytest.mark.parametrize('batch, step, chunk', [
+    (128, 128, 128), (64, 128, 64), (200, 128, 100), (3, 2, 1), (7, 128, 7),
+    (256, 128, 128), (1, 128, 1)])
+def test_kernel_chunks_divide_every_batch(batch, step, chunk):
+    assert kernel_batch_chunk(batch, step) == chunk
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_cuda_kernel_agrees_with_the_pytorch_path():
     torch.manual_seed(0)
-    mixer = DCNv3(64, num_heads=4)
+    # a batch of 3 with a chunk of 2: the kernel alone would refuse it
+    mixer = DCNv3(64, num_heads=4, im2col_step=2)
     torch.nn.init.normal_(mixer.sampling_offsets.weight, std=0.5)
-    x = torch.randn(2, 25, 33, 64, requires_grad=True)
+    x = torch.randn(3, 25, 33, 64, requires_grad=True)
     out_cpu = mixer(x)
     out_cpu.square().sum().backward()
     grad_cpu = x.grad.clone()
