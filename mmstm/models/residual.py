@@ -32,11 +32,17 @@ def samplewise(module):
     return not any(isinstance(m, _BatchNorm) for m in module.modules())
 
 
-def _drop_path_factor(drop_path, like, dtype):
-    """``DropPath``'s per-sample ``mask / keep_prob`` of ``dtype`` for a
-    batch like ``like``, or None when it keeps everything."""
+def _drop_path_factor(drop_path, like, scale):
+    """``DropPath``'s per-sample ``mask / keep_prob`` for a batch like
+    ``like`` whose branch the layer scale ``scale`` (or None) multiplies, or
+    None when it keeps everything."""
     if not (drop_path.training and drop_path.drop_prob > 0):
         return None
+    # DropPath draws its mask in the dtype of what it drops: the scaled
+    # branch, float32 under autocast when the layer scale is (the same
+    # random numbers, so the same masks, as written)
+    dtype = like.dtype if scale is None else \
+        torch.promote_types(like.dtype, scale.dtype)
     keep_prob = 1 - drop_path.drop_prob
     shape = (like.shape[0], ) + (1, ) * (like.ndim - 1)
     mask = (keep_prob + torch.rand(
@@ -62,12 +68,7 @@ def add_branch(x, branch, branch_input, layer_scale, drop_path,
             and type(drop_path) in (DropPath, nn.Identity)):
         return x + drop_path(layer_scale(branch(branch_input)))
     scale = layer_scale.weight if type(layer_scale) is LayerScale else None
-    # DropPath draws its mask in the dtype of what it drops: the scaled
-    # branch, float32 under autocast when the layer scale is (the same
-    # random numbers, so the same masks, as written)
-    mask_dtype = branch_input.dtype if scale is None else \
-        torch.promote_types(branch_input.dtype, scale.dtype)
-    keep = _drop_path_factor(drop_path, branch_input, mask_dtype) \
+    keep = _drop_path_factor(drop_path, branch_input, scale) \
         if type(drop_path) is DropPath else None
     if keep is not None and branch_is_samplewise and x.device.type == 'cpu' \
             and not torch.compiler.is_compiling():
