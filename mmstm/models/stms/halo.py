@@ -48,6 +48,15 @@ def _gather_windows(tokens, window_index):
                         tokens.shape[-1])
 
 
+def _gather_last(logits, index):
+    """``logits[..., rows, index]`` for the ``(rows, n)`` ``index``, by
+    ``gather``, whose backward is a scatter-add: advanced indexing's
+    backward, an accumulating index_put, sorts its indices on CUDA (a fifth
+    of a U-Halo training step on an H200) and is about 1.7x slower on the
+    CPU."""
+    return logits.gather(-1, index.expand(*logits.shape[:-1], -1))
+
+
 @MODELS.register_module()
 class HaloAttention(BaseSTM):
     """Blocked local self-attention: every ``block_size`` square of queries
@@ -136,8 +145,6 @@ class HaloAttention(BaseSTM):
         # HaloNet indexes its tables by the key's position in the window
         # minus the query's position in the block (not in the window).
         index = offsets + self.halo_size + win - 1
-        self.register_buffer('query_rows', torch.arange(bs * bs)[:, None],
-                             persistent=False)
         self.register_buffer('height_index', index.repeat_interleave(bs, 0),
                              persistent=False)
         self.register_buffer('width_index', index.repeat(bs, 1),
@@ -167,10 +174,8 @@ class HaloAttention(BaseSTM):
         if self.pos_embed_type == 'query_free':
             bias = self.relative_position_bias_table[self.bias_index]
             return bias.permute(2, 0, 1)[None, :, None].to(q.dtype)
-        height = (q @ self.height_rel.t())[..., self.query_rows,
-                                           self.height_index]
-        width = (q @ self.width_rel.t())[..., self.query_rows,
-                                         self.width_index]
+        height = _gather_last(q @ self.height_rel.t(), self.height_index)
+        width = _gather_last(q @ self.width_rel.t(), self.width_index)
         return (height[..., :, None] + width[..., None, :]).flatten(-2)
 
     def forward(self, x):
