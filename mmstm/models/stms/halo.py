@@ -49,11 +49,10 @@ def _gather_windows(tokens, window_index):
 
 
 def _gather_last(logits, index):
-    """``logits[..., rows, index]`` for the ``(rows, n)`` ``index``, by
-    ``gather``, whose backward is a scatter-add: advanced indexing's
-    backward, an accumulating index_put, sorts its indices on CUDA (a fifth
-    of a U-Halo training step on an H200) and is about 1.7x slower on the
-    CPU."""
+    """``out[..., r, j] = logits[..., r, index[r, j]]`` by ``gather``,
+    whose backward is a scatter-add: advanced indexing's backward, an
+    accumulating index_put, sorts its indices on CUDA (a fifth of a U-Halo
+    training step on an H200) and is about 1.7x slower on the CPU."""
     return logits.gather(-1, index.expand(*logits.shape[:-1], -1))
 
 
