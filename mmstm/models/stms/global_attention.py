@@ -1,10 +1,9 @@
 """Global multi-head self-attention, the late stages of the unified
 conv-attention hybrid (U-Hybrid)."""
-import torch.nn.functional as F
-
 from mmstm.registry import MODELS
 
 from ..fused_linear import Linear
+from .attention import attention
 from .base import BaseSTM
 
 
@@ -13,7 +12,8 @@ class GlobalAttention(BaseSTM):
     """Every token attends to every token of the map (ViT's attention, on
     the 2-D map of a hierarchical stage), through
     ``scaled_dot_product_attention`` so that fused kernels are used where
-    torch has them. No position bias: in the hybrid the convolution stages
+    torch has them (written out in CPU training over few keys:
+    :func:`attention`). No position bias: in the hybrid the convolution stages
     before it give the tokens their position.
 
     Args:
@@ -32,6 +32,6 @@ class GlobalAttention(BaseSTM):
         batch, height, width, channels = x.shape
         qkv = self.qkv(x.flatten(1, 2)).unflatten(-1, (3, self.num_heads, -1))
         q, k, v = qkv.permute(2, 0, 3, 1, 4)  # 3 x (B, heads, HW, d)
-        out = F.scaled_dot_product_attention(q, k, v)
+        out = attention(q, k, v)
         out = out.transpose(1, 2).reshape(batch, height, width, channels)
         return self.proj(out)

@@ -1,10 +1,10 @@
 """Spatial-reduction attention of the unified PVT (U-PVT, PVT v1 style)."""
-import torch.nn.functional as F
 from torch import nn
 
 from mmstm.registry import MODELS
 
 from ..fused_linear import Linear
+from .attention import attention
 from .base import BaseSTM
 from .mechanics import pad_to_multiple
 
@@ -57,6 +57,6 @@ class SpatialReductionAttention(BaseSTM):
         kv = self.kv(self._reduced(x)).view(batch, -1, 2, heads,
                                             channels // heads)
         k, v = kv.permute(2, 0, 3, 1, 4)  # 2 x (B, heads, M, d)
-        out = F.scaled_dot_product_attention(q, k, v)
+        out = attention(q, k, v)
         out = out.transpose(1, 2).reshape(batch, height, width, channels)
         return self.proj(out)

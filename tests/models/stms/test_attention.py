@@ -1,8 +1,11 @@
-"""The written-out biased attention the windowed mixers share."""
+"""The written-out attention the windowed mixers share, and the unbiased
+attention of the global mixers."""
 import pytest
 import torch
+import torch.nn.functional as F
 
-from mmstm.models.stms.attention import biased_attention
+from mmstm.models.stms import attention as attention_module
+from mmstm.models.stms.attention import FEW_KEYS, attention, biased_attention
 
 
 def _plain(q, k, v, bias):
@@ -44,3 +47,37 @@ def test_inputs_are_left_as_they_were(grad):
         biased_attention(*inputs)
     for given, copy in zip(inputs, copies):
         assert torch.equal(given, copy)
+
+
+@pytest.mark.parametrize('keys', [49, FEW_KEYS + 1])
+@pytest.mark.parametrize('grad', [False, True])
+def test_unbiased_attention_equals_sdpa(keys, grad):
+    torch.manual_seed(0)
+    q = torch.randn(2, 3, 40, 8).requires_grad_(grad)
+    k, v = (torch.randn(2, 3, keys, 8).requires_grad_(grad)
+            for _ in range(2))
+    with torch.set_grad_enabled(grad):
+        out = attention(q, k, v)
+        expected = F.scaled_dot_product_attention(q, k, v)
+    torch.testing.assert_close(out, expected)
+    if grad:
+        grads = torch.autograd.grad(out.square().sum(), (q, k, v))
+        expected_grads = torch.autograd.grad(expected.square().sum(),
+                                             (q, k, v))
+        for ours, theirs in zip(grads, expected_grads):
+            torch.testing.assert_close(ours, theirs)
+
+
+def test_sdpa_is_left_only_in_cpu_training_over_few_keys(monkeypatch):
+    taken = []
+    sdpa = F.scaled_dot_product_attention
+    monkeypatch.setattr(attention_module.F, 'scaled_dot_product_attention',
+                        lambda *args: taken.append(args[1].shape[-2])
+                        or sdpa(*args))
+    q = torch.randn(1, 2, 30, 8, requires_grad=True)
+    for keys in (FEW_KEYS, FEW_KEYS + 1):
+        k, v = torch.randn(2, 1, 2, keys, 8)
+        attention(q, k, v)
+        with torch.no_grad():
+            attention(q, k, v)
+    assert taken == [FEW_KEYS, FEW_KEYS + 1, FEW_KEYS + 1]
