@@ -12,8 +12,8 @@ class GlobalAttention(BaseSTM):
     """Every token attends to every token of the map (ViT's attention, on
     the 2-D map of a hierarchical stage), through
     ``scaled_dot_product_attention`` so that fused kernels are used where
-    torch has them (written out in CPU training over few keys:
-    :func:`attention`). No position bias: in the hybrid the convolution stages
+    torch has them (written out in CPU training over few keys, where that
+    is faster). No position bias: in the hybrid the convolution stages
     before it give the tokens their position.
 
     Args:
