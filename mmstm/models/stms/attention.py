@@ -25,7 +25,8 @@ from ..fused_linear import eager_cpu
 # SDPA -> written out: 3136 queries x 49 keys 12.9 -> 10.9 ms, 784 x 49 x 2
 # heads 6.1 -> 5.2, 196 x 49 x 5 heads 4.8 -> 3.6, 3136 x 100 20.1 -> 18.7;
 # but 784 x 196 x 2 heads 16.7 -> 20.0 and 3136 x 196 32.8 -> 34.6. Without
-# gradients SDPA is as fast or faster from 784 queries on.
+# gradients SDPA is as fast or faster from 784 queries on, and taking the
+# written-out product below that made U-PVT-T inference no faster.
 FEW_KEYS = 128
 
 
@@ -33,8 +34,8 @@ def attention(q, k, v):
     """``softmax(q k^T * d**-0.5) v`` for ``(..., N, d)`` queries and
     ``(..., M, d)`` keys and values: written out in eager CPU training with
     at most :data:`FEW_KEYS` keys, else through SDPA."""
-    if (k.shape[-2] <= FEW_KEYS and torch.is_grad_enabled() and eager_cpu(q)
-            and (q.requires_grad or k.requires_grad or v.requires_grad)):
+    grad = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
+    if grad and k.shape[-2] <= FEW_KEYS and eager_cpu(q):
         return biased_attention(q, k, v)
     return F.scaled_dot_product_attention(q, k, v)
 
