@@ -68,8 +68,8 @@ def test_unbiased_attention_equals_sdpa(keys, grad):
             torch.testing.assert_close(ours, theirs)
 
 
-def test_sdpa_is_left_only_in_cpu_training_over_few_keys(monkeypatch):
-    taken = []
+def test_written_out_only_in_cpu_training_over_few_keys(monkeypatch):
+    taken = []  # key counts of the calls that went to SDPA
     sdpa = F.scaled_dot_product_attention
     monkeypatch.setattr(attention_module.F, 'scaled_dot_product_attention',
                         lambda *args: taken.append(args[1].shape[-2])
