@@ -15,7 +15,7 @@ from mmstm.datasets import imagenet_synsets
 from mmstm.demo_data import (write_classification, write_detection,
                              write_segmentation)
 from mmstm.engine import use_fp32_without_cuda
-from mmstm.models.backbones.archs import FAMILIES, resolve_arch
+from mmstm.models.backbones.archs import FAMILY_NAMES, resolve_arch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Reference outputs of the official implementation and real images, shipped
@@ -34,13 +34,49 @@ TINY_ARCH = dict(dims=[8, 16, 24, 32], depths=[1, 1, 2, 1],
                  stm=dict(type='DepthwiseConvMixer', kernel_size=7))
 
 # Every mixer family ('convnext', 'swin', ...), as the arch table names them.
-STM_FAMILIES = sorted(FAMILIES)
+STM_FAMILIES = sorted(FAMILY_NAMES)
 # The archs and families the paper released, which the official reference
 # data covers (an arena mixer has arch rows and configs, but no release).
 with open(osp.join(DATA_DIR, 'reference',
                    'official_state_dict_manifest.json')) as _manifest:
     RELEASED_ARCHS = sorted(json.load(_manifest))
 RELEASED_FAMILIES = sorted({a.rsplit('-', 1)[0] for a in RELEASED_ARCHS})
+
+
+# The paper's training facts, which the configs must hold: how it trained
+# each mixer family on ImageNet-1K, which of its two recipes
+# (configs/classification/_base_/schedules/imagenet_300e_<recipe>.py) and
+# the drop path of each scale.
+PAPER_TRAINING = {
+    'halo': dict(recipe='attention',
+                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'pvt': dict(recipe='attention',
+                drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
+    'swin': dict(recipe='attention',
+                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'convnext': dict(recipe='convolution',
+                     drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'dcnv3': dict(recipe='convolution',
+                  drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
+    # The arena: convolution-like mixers (no attention weights, a fixed or
+    # no kernel) take the convolution recipe and U-ConvNeXt's drop path;
+    # the attention-like ones (weights computed from the tokens: attention,
+    # the selective scan's input-dependent steps) the attention recipe and
+    # U-Swin's.
+    'pool': dict(recipe='convolution',
+                 drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'replk': dict(recipe='convolution',
+                  drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'nat': dict(recipe='attention',
+                drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'ss2d': dict(recipe='attention',
+                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'hybrid': dict(recipe='attention',
+                   drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+}
+# The drop path of the paper's downstream configs (Mask R-CNN, UperNet), the
+# same for every family.
+DOWNSTREAM_DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
 
 
 def tiny_arch(family):

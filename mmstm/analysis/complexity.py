@@ -14,6 +14,8 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
 
+from mmstm.models.execution import plain_execution
+
 from .memory import PeakMemory
 
 
@@ -32,16 +34,21 @@ def count_parameters(model):
 
 def count_flops(model, input_shape, by_operator=False):
     """FLOPs of ``model`` (eval mode) on one input of ``input_shape``
-    ``(B, C, H, W)``; with ``by_operator`` a dict operator -> FLOPs."""
+    ``(B, C, H, W)``; with ``by_operator`` a dict operator -> FLOPs. The
+    mixers' own formulas are counted (the execution layer's schedules, e.g.
+    the tiled neighbourhood's masked products, are not)."""
     model.eval()
     device = next(model.parameters(), torch.empty(0)).device
     inputs = torch.randn(*input_shape, device=device)
-    analyzer = FlopAnalyzer(model, inputs)
-    analyzer.set_op_handle('aten::scaled_dot_product_attention',
-                           sdpa_flop_jit)
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    return dict(analyzer.by_operator()) if by_operator else analyzer.total()
+    with plain_execution(model):
+        analyzer = FlopAnalyzer(model, inputs)
+        analyzer.set_op_handle('aten::scaled_dot_product_attention',
+                               sdpa_flop_jit)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        if by_operator:
+            return dict(analyzer.by_operator())
+        return analyzer.total()
 
 
 def _sum_outputs(out):

@@ -1,31 +1,37 @@
 """The generic blocks: the unified network's two pre-norm residuals, and the
 single residual of the original ConvNeXt for the ablations."""
+import torch
 from mmcv.cnn.bricks import DropPath
 from torch import nn
 
-from mmstm.models.fused_linear import Linear
-from mmstm.models.layer_scale import keep_flat_keys, layer_scale
-from mmstm.models.residual import add_branch, samplewise
-from mmstm.models.slabbed_mlp import mlp
 from mmstm.registry import build_mmstm_module
 
 
+def layer_scale(embed_dims, init_value):
+    """A learnable per-channel factor on a residual branch starting at
+    ``init_value``, or the constant 1 when ``init_value`` is 0 (off). A bare
+    parameter, as in the paper's code: a block's ``gamma1`` is the flat key
+    of every released checkpoint."""
+    if init_value <= 0:
+        return 1.0
+    return nn.Parameter(torch.full((embed_dims, ), float(init_value)))
+
+
 class MLP(nn.Module):
-    """Linear -> GELU -> Linear on channels-last tokens (on the CPU a slab
-    of tokens at a time where the hidden layer is large: ``slabbed_mlp``; in
-    CPU inference with the bias and GELU fused into the products:
-    ``fused_linear``)."""
+    """Linear -> GELU -> Linear on channels-last tokens."""
 
     def __init__(self, embed_dims, hidden_dims):
         super().__init__()
-        self.fc1 = Linear(embed_dims, hidden_dims)
+        self.fc1 = nn.Linear(embed_dims, hidden_dims)
         self.act = nn.GELU()
-        self.fc2 = Linear(hidden_dims, embed_dims)
+        self.fc2 = nn.Linear(hidden_dims, embed_dims)
 
     def forward(self, x):
-        if type(self.act) is nn.GELU and self.act.approximate == 'none':
-            return mlp(x, self.fc1, self.fc2)
-        return self.fc2(self.act(self.fc1(x)))  # a replaced activation
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def _drop_path(rate):
+    return DropPath(rate) if rate > 0 else nn.Identity()
 
 
 class UnifiedBlock(nn.Module):
@@ -50,34 +56,25 @@ class UnifiedBlock(nn.Module):
                  layer_scale_init_value=1e-6,
                  norm_eps=1e-6):
         super().__init__()
-        # registered first, so the parameter order (and with it the state
-        # of an optimiser saved before layer scale was a module) is kept
+        # first, as in the checkpoints: an optimiser's saved state follows
+        # the order of the parameters
         self.gamma1 = layer_scale(embed_dims, layer_scale_init_value)
         self.gamma2 = layer_scale(embed_dims, layer_scale_init_value)
-        keep_flat_keys(self, 'gamma1', 'gamma2')
         self.norm1 = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.stm = build_mmstm_module(stm_cfg,
                                       default_args=dict(embed_dims=embed_dims))
         self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 \
-            else nn.Identity()
-        self._stm_is_samplewise = samplewise(self.stm)
-
-    def _mixer_branch(self, x):
-        return self.stm(self.norm1(x))
-
-    def _mlp_branch(self, x):
-        return self.mlp(self.norm2(x))
+        self.drop_path = _drop_path(drop_path)
 
     def forward(self, x, mixer_input=None):
         """``x``: channels-last ``(B, H, W, C)``; ``mixer_input`` (same
         shape) replaces ``x`` as the mixer branch's input only (the paper's
         downstream PVT adds its position embedding there)."""
         mixer_input = x if mixer_input is None else mixer_input
-        x = add_branch(x, self._mixer_branch, mixer_input, self.gamma1,
-                       self.drop_path, self._stm_is_samplewise)
-        return add_branch(x, self._mlp_branch, x, self.gamma2, self.drop_path)
+        x = x + self.drop_path(self.gamma1 * self.stm(self.norm1(mixer_input)))
+        x = x + self.drop_path(self.gamma2 * self.mlp(self.norm2(x)))
+        return x
 
 
 class SingleResidualBlock(nn.Module):
@@ -94,22 +91,16 @@ class SingleResidualBlock(nn.Module):
                  norm_eps=1e-6):
         super().__init__()
         self.gamma = layer_scale(embed_dims, layer_scale_init_value)
-        keep_flat_keys(self, 'gamma')
         self.stm = build_mmstm_module(stm_cfg,
                                       default_args=dict(embed_dims=embed_dims))
         self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = MLP(embed_dims, int(embed_dims * mlp_ratio))
-        self.drop_path = DropPath(drop_path) if drop_path > 0 \
-            else nn.Identity()
-        self._stm_is_samplewise = samplewise(self.stm)
-
-    def _branch(self, x):
-        return self.mlp(self.norm(self.stm(x)))
+        self.drop_path = _drop_path(drop_path)
 
     def forward(self, x):
         """``x``: channels-last ``(B, H, W, C)``."""
-        return add_branch(x, self._branch, x, self.gamma, self.drop_path,
-                          self._stm_is_samplewise)
+        return x + self.drop_path(
+            self.gamma * self.mlp(self.norm(self.stm(x))))
 
 
 BLOCKS = {'two_residual': UnifiedBlock, 'single_residual': SingleResidualBlock}

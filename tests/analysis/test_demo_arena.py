@@ -53,11 +53,11 @@ def test_a_malformed_result_is_named(tmp_path):
 
 
 def test_tool_prints_every_family_of_the_arch_table(tmp_path):
-    from mmstm.models.backbones.archs import FAMILIES
+    from mmstm.models.backbones.archs import FAMILY_NAMES
     write_result(tmp_path, 'convnext', 0, 3, 92.3333, 89.6667)
     out = subprocess.run(
         [sys.executable, 'tools/analysis/demo_arena_table.py', '--root',
          str(tmp_path), '--no-complexity'], cwd=REPO_ROOT, check=True,
         capture_output=True, text=True).stdout
     assert '| convnext | 0 | 92.3 | 89.7 | 3 min |' in out
-    assert all(f'| {family} |' in out for family in FAMILIES)
+    assert all(f'| {family} |' in out for family in FAMILY_NAMES)

@@ -8,12 +8,12 @@ import pytest
 from mmengine.config import Config
 
 from mmstm.models.backbones import ARCHS
-from mmstm.models.backbones.archs import FAMILIES, split_arch_name
+from mmstm.models.backbones.archs import split_arch_name
 
-from tests.conftest import (IN1K_CONFIGS, RELEASED_ARCHS, build_classifier,
-                            data_file)
+from tests.conftest import (IN1K_CONFIGS, PAPER_TRAINING, RELEASED_ARCHS,
+                            build_classifier, data_file)
 
-CONVOLUTION = {f for f, facts in FAMILIES.items()
+CONVOLUTION = {f for f, facts in PAPER_TRAINING.items()
                if facts['recipe'] == 'convolution'}
 
 
@@ -31,7 +31,7 @@ def test_config_builds_the_released_model(config):
     assert osp.basename(config).startswith(arch + '_')
     assert osp.basename(osp.dirname(config)) == family
     assert cfg.model.backbone.drop_path_rate == \
-        FAMILIES[family]['drop_path'][scale]
+        PAPER_TRAINING[family]['drop_path'][scale]
     if arch in RELEASED_ARCHS:
         with open(data_file('reference/official_state_dict_manifest.json')) \
                 as f:
@@ -40,7 +40,7 @@ def test_config_builds_the_released_model(config):
         assert sum(p.numel() for p in model.parameters()) == expected
 
 
-@pytest.mark.parametrize('family', sorted(FAMILIES))
+@pytest.mark.parametrize('family', sorted(PAPER_TRAINING))
 def test_recipe_of_the_paper(family):
     config, = [c for c in IN1K_CONFIGS
                if osp.basename(c).startswith(f'{family}-micro_')]

@@ -10,9 +10,10 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
-from mmstm.models.backbones.archs import DOWNSTREAM_DROP_PATH, split_arch_name
+from mmstm.models.backbones.archs import split_arch_name
 
-from tests.conftest import RELEASED_ARCHS, REPO_ROOT, imagenet_weights
+from tests.conftest import (DOWNSTREAM_DROP_PATH, RELEASED_ARCHS, REPO_ROOT,
+                            imagenet_weights)
 
 DETECTION_CONFIGS = sorted(glob.glob(
     osp.join(REPO_ROOT, 'configs/detection/[!_]*/mask-rcnn_*_coco.py')))

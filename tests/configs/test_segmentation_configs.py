@@ -10,9 +10,10 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones import ARCHS
-from mmstm.models.backbones.archs import DOWNSTREAM_DROP_PATH, split_arch_name
+from mmstm.models.backbones.archs import split_arch_name
 
-from tests.conftest import RELEASED_ARCHS, REPO_ROOT, imagenet_weights
+from tests.conftest import (DOWNSTREAM_DROP_PATH, RELEASED_ARCHS, REPO_ROOT,
+                            imagenet_weights)
 
 SEGMENTATION_CONFIGS = sorted(glob.glob(osp.join(
     REPO_ROOT, 'configs/segmentation/[!_]*/upernet_*_ade20k-512x512.py')))

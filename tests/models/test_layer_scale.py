@@ -1,5 +1,6 @@
-"""Layer scale as a module, with the flat checkpoint keys every released
-model uses; both torch's and mmengine's loaders see those keys."""
+"""Layer scale as the paper's bare parameter, with the flat checkpoint keys
+every released model uses; both torch's and mmengine's loaders see those
+keys."""
 import pytest
 import torch
 from mmengine.runner.checkpoint import load_state_dict as mmengine_load
@@ -19,7 +20,7 @@ def test_checkpoint_keys_are_flat_and_load_back(cls, names):
     source, target = block(cls), block(cls)
     with torch.no_grad():
         for name in names:
-            getattr(source, name).weight.uniform_()
+            getattr(source, name).uniform_()
     state = source.state_dict()
     assert set(names) <= set(state)
     assert not any(key.endswith('.weight') and key.startswith('gamma')
@@ -39,15 +40,28 @@ def test_the_keys_are_flat_inside_a_parent_module_too():
     assert {'0.gamma1', '0.gamma2', '1.gamma1', '1.gamma2'} <= set(state)
     copy = torch.nn.Sequential(block(layer_scale=1.), block(layer_scale=1.))
     copy.load_state_dict(state)
-    assert torch.equal(copy[1].gamma2.weight, parent[1].gamma2.weight)
+    assert torch.equal(copy[1].gamma2, parent[1].gamma2)
 
 
-def test_the_scale_multiplies_the_branch_and_off_means_identity():
+def test_the_scale_starts_at_its_value_and_off_means_one():
     scaled, plain = block(layer_scale=0.25), block(layer_scale=0.)
     assert not any('gamma' in key for key in plain.state_dict())
-    x = torch.randn(1, 3, 3, 8)
-    torch.testing.assert_close(scaled.gamma1(x), 0.25 * x)
-    assert plain.gamma1(x) is x
+    assert not any('gamma' in name for name, _ in plain.named_parameters())
+    torch.testing.assert_close(scaled.gamma1, torch.full((8, ), 0.25))
+    assert plain.gamma1 == plain.gamma2 == 1.0
+
+
+@pytest.mark.parametrize('layer_scale', [0.5, 0.])
+def test_the_blocks_forward_is_the_papers_equation(layer_scale):
+    unified = block(layer_scale=layer_scale).train()
+    single = block(SingleResidualBlock, layer_scale).train()
+    unified.drop_path = single.drop_path = torch.nn.Identity()
+    x = torch.randn(2, 5, 7, 8)
+    mixed = x + unified.gamma1 * unified.stm(unified.norm1(x))
+    torch.testing.assert_close(
+        unified(x), mixed + unified.gamma2 * unified.mlp(unified.norm2(mixed)))
+    torch.testing.assert_close(
+        single(x), x + single.gamma * single.mlp(single.norm(single.stm(x))))
 
 
 def test_mismatched_layer_scale_is_reported_not_dropped():

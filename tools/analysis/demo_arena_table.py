@@ -14,7 +14,7 @@ import torch
 
 from mmstm.analysis.complexity_table import complexity_rows
 from mmstm.analysis.demo_arena import arena_markdown, collect_runs
-from mmstm.models.backbones.archs import FAMILIES
+from mmstm.models.backbones.archs import FAMILY_NAMES
 
 DEMO_CONFIG = ('configs/classification/demo/'
                '{}-micro_1xb64_paper-recipe_demo-shapes.py')
@@ -37,7 +37,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     runs = collect_runs(args.root)
-    families = list(FAMILIES)
+    families = list(FAMILY_NAMES)
     complexity = None
     if not args.no_complexity:
         rows = complexity_rows(

@@ -150,46 +150,14 @@ ARCHS.update(
 )
 
 SCALES = ('micro', 'tiny', 'small', 'base')
-# How the paper trained each mixer family (the arch names' prefix) on
-# ImageNet-1K: which of its two recipes (configs/classification/_base_/
-# schedules/imagenet_300e_<recipe>.py) and the drop path of each scale.
-# The published results are in the model index (model-index.yml).
-FAMILIES = {
-    'halo': dict(recipe='attention',
-                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'pvt': dict(recipe='attention',
-                drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
-    'swin': dict(recipe='attention',
-                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'convnext': dict(recipe='convolution',
-                     drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
-    'dcnv3': dict(recipe='convolution',
-                  drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
-    # The arena: convolution-like mixers (no attention weights, a fixed or
-    # no kernel) take the convolution recipe and U-ConvNeXt's drop path;
-    # the attention-like ones (weights computed from the tokens: attention,
-    # the selective scan's input-dependent steps) the attention recipe and
-    # U-Swin's.
-    'pool': dict(recipe='convolution',
-                 drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
-    'replk': dict(recipe='convolution',
-                  drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
-    'nat': dict(recipe='attention',
-                drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'ss2d': dict(recipe='attention',
-                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'hybrid': dict(recipe='attention',
-                   drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-}
-# The drop path of the paper's downstream configs (Mask R-CNN, UperNet), the
-# same for every family.
-DOWNSTREAM_DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
-
-
 def split_arch_name(name):
     """``'swin-tiny'`` -> ``('swin', 'tiny')``."""
     family, scale = name.rsplit('-', 1)
     return family, scale
+
+
+# the mixer families of the arch table, the paper's five first
+FAMILY_NAMES = tuple(dict.fromkeys(split_arch_name(n)[0] for n in ARCHS))
 
 
 def _check_per_stage(name, value, kind):

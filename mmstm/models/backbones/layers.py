@@ -40,10 +40,8 @@ class UnifiedStem(nn.Module):
         self.conv_norm2 = ConvNorm(out_channels // 2, out_channels)
 
     def forward(self, x):
-        # the image in channels-last memory: oneDNN's convolution of three
-        # input channels is several times faster so (forward and backward)
-        # and its output, permuted to (B, H, W, C), needs no copy for the
-        # LayerNorm (the later convolutions get channels-last maps anyway)
+        # channels-last: the output, permuted to (B, H, W, C), needs no copy
+        # for the LayerNorm, and oneDNN's convolution is faster so
         x = x.contiguous(memory_format=torch.channels_last)
         x = self.act(self.conv_norm1(x))
         return self.conv_norm2(x.permute(0, 3, 1, 2))

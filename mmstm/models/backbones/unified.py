@@ -14,9 +14,10 @@ from mmstm.engine.weights_choice import DEFAULT_WEIGHTS, choose_weights
 from mmstm.registry import MODELS
 
 from ..blocks import BLOCKS
-from ..official_checkpoint import official_backbone_state
-from ..position import AbsolutePositionEmbedding
+from ..execution import apply_execution, fast_execution_enabled
 from ..stms import BaseSTM
+from ..utils.official_checkpoint import official_backbone_state
+from ..utils.position import AbsolutePositionEmbedding
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
 
@@ -29,6 +30,7 @@ STAGE_NORMS = ('every_stage', 'outputs', 'none')
 # does not have (see UnifiedBackbone.load_pretrained)
 TRUNK_NORM_KEY = re.compile(r'^stages\.\d+\.norm\.')
 OUT_NORM_KEY = re.compile(r'^stages\.\d+\.out_norm\.')
+
 
 class Stage(nn.Module):
     """Optional downsampling, optional absolute position embedding, the
@@ -113,6 +115,11 @@ class UnifiedBackbone(BaseModule):
             detection code (its class's ``DOWNSTREAM_OPTIONS``, e.g. Swin and
             Halo attending to zero padding); ``stm_cfg`` still overrides
             them. Default False.
+        fast_execution (bool, optional): Run through the execution layer
+            (``mmstm.models.execution``: the same function on a faster
+            schedule); ``False`` runs the plain PyTorch of the mixers and
+            blocks. Default: the environment variable
+            ``MMSTM_FAST_EXECUTION`` (on unless ``0``).
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', ...)``.
 
     The defaults are the unified classification network; the other values of
@@ -135,6 +142,7 @@ class UnifiedBackbone(BaseModule):
                  block='two_residual',
                  stage_norm=None,
                  downstream=False,
+                 fast_execution=None,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         arch = resolve_arch(arch)
@@ -197,6 +205,7 @@ class UnifiedBackbone(BaseModule):
                                      pos_embed,
                                      pos_embed_in_branch=downstream))
         self._freeze_stages()
+        apply_execution(self, fast_execution_enabled(fast_execution))
 
     @staticmethod
     def _check_out_indices(out_indices):

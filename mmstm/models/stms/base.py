@@ -3,14 +3,16 @@
 A mixer is built as ``MixerClass(embed_dims, num_heads=..., **own_options)``
 and maps a channels-last tensor ``(B, H, W, C)`` to one of the same shape for
 any ``H`` and ``W``, each sample on its own (BatchNorm's training statistics
-aside: stochastic depth computes a block on the samples it keeps only,
-``mmstm/models/residual.py``, and a mixer with large intermediates may mix a
-batch a few samples at a time, ``mechanics.mix_in_sample_chunks``). It knows
-nothing of stage index, block index or image size: whatever depends on the
-spatial size is derived from the input.
+aside). It knows nothing of stage index, block index or image size: whatever
+depends on the spatial size is derived from the input.
+
+Two facts a mixer declares for the execution layer (``mmstm/models/
+execution``), which may run a batch in parts: :attr:`BaseSTM.samplewise` and
+:meth:`BaseSTM.largest_elements_per_sample`.
 """
 import torch
 from mmengine.model import BaseModule
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmstm.registry import MODELS
 
@@ -58,6 +60,18 @@ class BaseSTM(BaseModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    @property
+    def samplewise(self):
+        """Whether each sample's output depends on that sample alone, in
+        training too (no BatchNorm), so a batch may be mixed in parts."""
+        return not any(isinstance(m, _BatchNorm) for m in self.modules())
+
+    def largest_elements_per_sample(self, x: torch.Tensor):
+        """Elements per sample of the largest intermediate tensor the mixer
+        makes for input ``x`` (0 when none is larger than its input); an
+        execution strategy mixes a large batch in parts by it."""
+        return 0
 
     def check_input(self, x: torch.Tensor):
         if x.dim() != 4 or x.shape[-1] != self.embed_dims:

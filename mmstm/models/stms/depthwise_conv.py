@@ -4,7 +4,6 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from ..fused_linear import Linear
 from .base import BaseSTM, check_odd
 
 
@@ -26,7 +25,7 @@ class DepthwiseConvMixer(BaseSTM):
         projections (bool): The 1x1 projections around the conv. Default True.
     """
 
-    # Official U-ConvNeXt block names (mmstm/models/official_checkpoint.py).
+    # Official U-ConvNeXt block names (models/utils/official_checkpoint.py).
     OFFICIAL_BLOCK_KEYS = {
         'dw_norm': 'norm1',
         'dw_input_proj': 'stm.input_proj',
@@ -41,12 +40,12 @@ class DepthwiseConvMixer(BaseSTM):
                  projections=True, init_cfg=None):
         super().__init__(embed_dims, None, init_cfg=init_cfg)
         check_odd('DepthwiseConvMixer', kernel_size=kernel_size)
-        self.input_proj = Linear(embed_dims, embed_dims) if projections \
+        self.input_proj = nn.Linear(embed_dims, embed_dims) if projections \
             else nn.Identity()
         self.dwconv = nn.Conv2d(
             embed_dims, embed_dims, kernel_size, padding=kernel_size // 2,
             groups=embed_dims)
-        self.output_proj = Linear(embed_dims, embed_dims) if projections \
+        self.output_proj = nn.Linear(embed_dims, embed_dims) if projections \
             else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

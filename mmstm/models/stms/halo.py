@@ -5,11 +5,10 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from ..fused_linear import Linear
-from ..position import (resize_on_load, resize_relative_table_1d,
-                        resize_relative_table_2d)
+from ..utils.position import (resize_on_load, resize_relative_table_1d,
+                              resize_relative_table_2d)
 from .base import BaseSTM, check_padding
-from .mechanics import ShapeCache, mix_in_sample_chunks, pad_to_multiple
+from .mechanics import ShapeCache, pad_to_multiple
 
 POS_EMBED_TYPES = ('query_related', 'query_free')
 
@@ -18,10 +17,8 @@ def _halo_window_index(height, width, block_size, halo_size, device):
     """``(blocks, win*win)`` index of each block's window (the block grown by
     the halo) into a ``height x width`` map flattened and followed by one
     zero token, at ``height * width``, which stands for the halo beyond the
-    map border. ``height, width`` are multiples of the block.
-
-    A gather by this index is the windows' unfold, with a backward pass
-    (index_add) several times faster on the CPU than unfold's."""
+    map border. ``height, width`` are multiples of the block. A gather by
+    this index is the windows' unfold."""
     win = block_size + 2 * halo_size
     offsets = torch.arange(win, device=device) - halo_size
     rows = torch.arange(0, height, block_size, device=device)[:, None] + \
@@ -39,8 +36,6 @@ def _gather_windows(tokens, window_index):
     """``(..., H*W, d)`` tokens of a map -> ``(..., blocks, win*win, d)``,
     by the index of ``_halo_window_index``."""
     zero = tokens.new_zeros(*tokens.shape[:-2], 1, tokens.shape[-1])
-    # cat writes a contiguous copy, whatever the layout of ``tokens``; the
-    # gather is fastest with the leading dimensions flattened into one
     padded = torch.cat([tokens, zero], dim=-2)
     windows = padded.view(-1, *padded.shape[-2:]).index_select(
         1, window_index.flatten())
@@ -49,10 +44,7 @@ def _gather_windows(tokens, window_index):
 
 
 def _gather_last(logits, index):
-    """``out[..., r, j] = logits[..., r, index[r, j]]`` by ``gather``,
-    whose backward is a scatter-add: advanced indexing's backward, an
-    accumulating index_put, sorts its indices on CUDA (a fifth of a U-Halo
-    training step on an H200) and is about 1.7x slower on the CPU."""
+    """``out[..., r, j] = logits[..., r, index[r, j]]``."""
     return logits.gather(-1, index.expand(*logits.shape[:-1], -1))
 
 
@@ -103,11 +95,11 @@ class HaloAttention(BaseSTM):
         self.window_size = block_size + 2 * halo_size
         self.pos_embed_type = pos_embed_type
         head_dims = embed_dims // num_heads
-        self.q = Linear(embed_dims, embed_dims, bias=False)
+        self.q = nn.Linear(embed_dims, embed_dims, bias=False)
         # Output channels are grouped per head as (key, value), the layout of
         # the released checkpoints.
-        self.kv = Linear(embed_dims, 2 * embed_dims, bias=False)
-        self.proj = Linear(embed_dims, embed_dims)
+        self.kv = nn.Linear(embed_dims, 2 * embed_dims, bias=False)
+        self.proj = nn.Linear(embed_dims, embed_dims)
         table_size = 2 * self.window_size - 1
         if pos_embed_type == 'query_related':
             self.height_rel = nn.Parameter(
@@ -177,19 +169,16 @@ class HaloAttention(BaseSTM):
         width = _gather_last(q @ self.width_rel.t(), self.width_index)
         return (height[..., :, None] + width[..., None, :]).flatten(-2)
 
-    def forward(self, x):
-        self.check_input(x)
-        return mix_in_sample_chunks(self._mix, x, self._largest_per_sample(x))
-
-    def _largest_per_sample(self, x):
-        """Elements of one sample's largest tensor: its attention logits, or
-        its key windows where those are larger."""
+    def largest_elements_per_sample(self, x):
+        """The attention logits, or the key windows where those are
+        larger."""
         blocks = -(-x.shape[1] // self.block_size) * \
             -(-x.shape[2] // self.block_size)
         return blocks * self.window_size**2 * max(
             self.num_heads * self.block_size**2, x.shape[3])
 
-    def _mix(self, x):
+    def forward(self, x):
+        self.check_input(x)
         batch, height, width, channels = x.shape
         bs, heads = self.block_size, self.num_heads
         x = pad_to_multiple(x, bs)
@@ -203,11 +192,7 @@ class HaloAttention(BaseSTM):
         # windows gathered in the attention layout: k, v contiguous
         k, v = _gather_windows(kv.permute(3, 0, 2, 1, 4), window_index)
 
-        # explicit rather than SDPA with a float mask, which on the CPU takes
-        # its math path plus guards for fully masked rows (never the case:
-        # every query sees its own block); the position logits and the mask
-        # go into the product in place (not into a view of it, whose
-        # in-place backward is slow), no further tensor of this size
+        # in place: the logits are the mixer's largest tensor
         logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
         logits = logits.add_(self._position_logits(q))
         logits = logits.masked_fill_(padded_keys[:, None], float('-inf'))

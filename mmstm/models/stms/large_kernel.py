@@ -6,7 +6,6 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from ..fused_linear import Linear
 from .base import BaseSTM, check_odd
 
 
@@ -58,7 +57,7 @@ class LargeKernelConvMixer(BaseSTM):
             raise ValueError(f'small_kernel ({small_kernel}) must be smaller '
                              f'than kernel_size ({kernel_size})')
         self.kernel_size, self.small_kernel = kernel_size, small_kernel
-        self.input_proj = Linear(embed_dims, embed_dims)
+        self.input_proj = nn.Linear(embed_dims, embed_dims)
         if deploy:
             self.merged = nn.Conv2d(embed_dims, embed_dims, kernel_size,
                                     padding=kernel_size // 2,
@@ -67,7 +66,7 @@ class LargeKernelConvMixer(BaseSTM):
             self.large = ConvBN(embed_dims, kernel_size)
             if small_kernel is not None:
                 self.small = ConvBN(embed_dims, small_kernel)
-        self.output_proj = Linear(embed_dims, embed_dims)
+        self.output_proj = nn.Linear(embed_dims, embed_dims)
 
     @property
     def deployed(self):

@@ -1,6 +1,5 @@
 """2-D selective scan (VMamba's SS2D) of the unified VMamba (U-VMamba)."""
 import math
-from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -9,15 +8,12 @@ from torch.utils.checkpoint import checkpoint
 
 from mmstm.registry import MODELS
 
-from ..fused_linear import Linear
 from .base import BaseSTM
-from .mechanics import mix_in_sample_chunks
 
 DIRECTIONS = 4  # row-major, column-major, and both reversed
 # States (batch x groups x channels x length x state size) above which the
 # scan is recomputed in the backward pass instead of keeping its
-# intermediates (about ten tensors of that size): an ImageNet batch is far
-# above, the CPU demo's (a 1.5x faster step without recomputing) below.
+# intermediates (about ten tensors of that size), as Mamba's kernel does.
 RECOMPUTE_ABOVE = 2**23
 
 
@@ -104,7 +100,7 @@ def _chunked_scan(u, delta, A, B, C, chunk_size):
     return (hidden * C).sum(-1).flatten(-2)[..., :length]
 
 
-def selective_scan(u, delta, A, B, C, D, chunk_size=64, recompute=None):
+def selective_scan(u, delta, A, B, C, D, chunk_size=64):
     """Mamba's selective scan, ``h_t = exp(delta_t A) h_{t-1} + delta_t B_t
     u_t``, ``y_t = C_t h_t + D u_t`` from ``h_0 = 0``, for ``G`` independent
     groups of sequences.
@@ -112,9 +108,8 @@ def selective_scan(u, delta, A, B, C, D, chunk_size=64, recompute=None):
     The sequence is cut into chunks of ``chunk_size`` steps, each solved by a
     parallel (doubling) prefix scan, ``log2(chunk_size)`` passes, and joined
     in log space (:func:`_chunked_scan`). When gradients are needed for
-    more than ``RECOMPUTE_ABOVE`` states (or as ``recompute`` says, for a
-    part of a batch that decides as the whole), the scan is recomputed in
-    the backward pass (as Mamba's kernel does) instead of keeping its
+    more than ``RECOMPUTE_ABOVE`` states, the scan is recomputed in the
+    backward pass (as Mamba's kernel does) instead of keeping its
     ``(batch, G, channels, L, state)`` intermediates.
 
     Args:
@@ -127,8 +122,7 @@ def selective_scan(u, delta, A, B, C, D, chunk_size=64, recompute=None):
         ``(batch, G, channels, L)``.
     """
     args = (u, delta, A, B, C, chunk_size)
-    if recompute is None:
-        recompute = u.numel() * A.shape[-1] > RECOMPUTE_ABOVE
+    recompute = u.numel() * A.shape[-1] > RECOMPUTE_ABOVE
     if recompute and torch.is_grad_enabled() and any(
             t.requires_grad for t in (u, delta, A, B, C)):
         out = checkpoint(_chunked_scan, *args, use_reentrant=False)
@@ -176,7 +170,7 @@ class SelectiveScan2D(BaseSTM):
             else dt_rank
         self.d_state, self.chunk_size = d_state, chunk_size
         self.dt_range = (dt_min, dt_max, dt_init_floor)
-        self.in_proj = Linear(embed_dims, 2 * inner)
+        self.in_proj = nn.Linear(embed_dims, 2 * inner)
         self.conv = nn.Conv2d(inner, inner, conv_kernel,
                               padding=conv_kernel // 2, groups=inner)
         self.x_proj_weight = nn.Parameter(
@@ -187,7 +181,7 @@ class SelectiveScan2D(BaseSTM):
         self.A_logs = nn.Parameter(torch.empty(DIRECTIONS, inner, d_state))
         self.Ds = nn.Parameter(torch.empty(DIRECTIONS, inner))
         self.norm = nn.LayerNorm(inner)
-        self.out_proj = Linear(inner, embed_dims)
+        self.out_proj = nn.Linear(inner, embed_dims)
         self.init_weights()
 
     @torch.no_grad()
@@ -224,22 +218,14 @@ class SelectiveScan2D(BaseSTM):
         cols = y[:, 1].unflatten(-1, (width, height)).transpose(2, 3)
         return y[:, 0] + cols.flatten(2)
 
-    def forward(self, x):
-        self.check_input(x)
-        states = self._largest_per_sample(x)
-        # recomputing is decided for the whole batch: its memory is what a
-        # recompute saves, however many samples are mixed at a time
-        mix = partial(self._mix,
-                      recompute=x.shape[0] * states > RECOMPUTE_ABOVE)
-        return mix_in_sample_chunks(mix, x, states)
-
-    def _largest_per_sample(self, x):
-        """Elements of one sample's largest tensors: the scan's states, one
-        per direction, inner channel, step and state dimension."""
+    def largest_elements_per_sample(self, x):
+        """The scan's states: one per direction, inner channel, step and
+        state dimension."""
         return DIRECTIONS * self.Ds.shape[-1] * x.shape[1] * x.shape[2] * \
             self.d_state
 
-    def _mix(self, x, recompute):
+    def forward(self, x):
+        self.check_input(x)
         batch, height, width, _ = x.shape
         x, gate = self.in_proj(x).chunk(2, dim=-1)
         x = F.silu(self.conv(x.permute(0, 3, 1, 2)))
@@ -250,7 +236,7 @@ class SelectiveScan2D(BaseSTM):
         dt = self.dt_projs_weight @ dt  # (B, 4, D, L)
         delta = F.softplus(dt + self.dt_projs_bias[..., None])
         y = selective_scan(sequences, delta, -torch.exp(self.A_logs), B, C,
-                           self.Ds, self.chunk_size, recompute)
+                           self.Ds, self.chunk_size)
         y = self.merge_sequences(y, height, width).transpose(1, 2)
         y = self.norm(y.reshape(batch, height, width, -1))
         return self.out_proj(y * F.silu(gate))

@@ -6,18 +6,14 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
-from ..fused_linear import Linear
-from ..position import resize_on_load, resize_relative_table_2d
-from .attention import row_attention
+from ..utils.position import resize_on_load, resize_relative_table_2d
 from .base import BaseSTM, check_padding
-from .mechanics import ShapeCache, gather_tokens
+from .mechanics import ShapeCache
 
-# The official masks add -100, whose softmax weights (~1e-44) are denormal
-# floats: the product with the values then runs several times slower on the
-# CPU (a fifth of U-Swin's inference). -inf gives exact zeros, the same
-# function to float32 rounding unless a masked logit exceeds its row's
-# maximum by ~80. Rows of padded queries, which see no real key, are not
-# masked instead (their outputs are cropped), so no row is all -inf.
+# The official masks add -100, whose softmax weights are denormal floats
+# (slow arithmetic); -inf gives exact zeros, the same function to float32
+# rounding. Padded queries' rows are left unmasked (their outputs are
+# cropped), so no row is all -inf.
 MASK_VALUE = float('-inf')
 
 
@@ -86,8 +82,8 @@ class ShiftedWindowAttention(BaseSTM):
         self.padding = check_padding(padding)
         self.window_size = window_size
         self.shift_size = window_size // 2 if shift else 0
-        self.qkv = Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
-        self.proj = Linear(embed_dims, embed_dims)
+        self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
         self.relative_position_bias_table = nn.Parameter(
             torch.zeros((2 * window_size - 1)**2, num_heads))
         trunc_normal_(self.relative_position_bias_table, std=.02)
@@ -95,8 +91,7 @@ class ShiftedWindowAttention(BaseSTM):
             'relative_position_bias_table':
             lambda value, shape: resize_relative_table_2d(value, shape[0])})
         self._shapes = ShapeCache()
-        # float masks are heads x 4 times the geometry's boolean ones (36 MB
-        # per stage-1 block at COCO sizes): the last two shapes only
+        # float masks are heads x 4 times the size of the boolean geometry
         self._frozen_masks = ShapeCache(capacity=2)
 
     def _layout(self, height, width):
@@ -162,22 +157,36 @@ class ShiftedWindowAttention(BaseSTM):
         bias = bias.view(*index.shape, -1).permute(2, 0, 1).to(dtype)
         return bias.masked_fill(separated[:, :, None], MASK_VALUE)
 
+    @staticmethod
+    def gather_tokens(tokens, index):
+        """``(B, n, C)`` tokens -> ``(B, len(index), C)``, token ``i`` of
+        the result being ``tokens[:, index[i]]`` (``index`` without
+        repeats)."""
+        return tokens.index_select(1, index)
+
+    @staticmethod
+    def attend(q, k, v, mask):
+        """``softmax(q k^T / sqrt(d) + mask) v`` of windows on a grid: ``q,
+        k, v`` ``(B, rows, cols, heads, N, d)``, ``mask`` ``(rows, cols,
+        heads, N, N)``; returns ``(B, rows, cols, N, heads, d)``."""
+        logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+        return ((logits + mask).softmax(-1) @ v).transpose(-3, -2)
+
     def forward(self, x):
         self.check_input(x)
         batch, height, width, channels = x.shape
         (wh, ww), shift, (hp, wp) = self._layout(height, width)
         if (hp, wp) != (height, width):
             x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
-        # pad, shift and partition in one gather (torch.roll alone copies
-        # the map twice on the CPU); windows kept as a grid (B, rows, cols,
-        # N, C), over whose batch dimension the mask broadcasts
+        # pad, cyclic shift and window partition as one gather; windows kept
+        # as a grid (B, rows, cols, N, C), over which the mask broadcasts
         to_windows, back = self._geometry(height, width, x.device)[2:]
-        windows = gather_tokens(x.flatten(1, 2), to_windows).view(
+        windows = self.gather_tokens(x.flatten(1, 2), to_windows).view(
             batch, hp // wh, wp // ww, wh * ww, channels)
         qkv = self.qkv(windows).unflatten(-1, (3, self.num_heads, -1))
         # 3 x (B, rows, cols, heads, N, d)
         q, k, v = qkv.permute(4, 0, 1, 2, 5, 3, 6)
         mask = self._mask(height, width, x.device, x.dtype)
-        out = self.proj(row_attention(q, k, v, mask).flatten(-2))
-        out = gather_tokens(out.flatten(1, 3), back)
+        out = self.proj(self.attend(q, k, v, mask).flatten(-2))
+        out = self.gather_tokens(out.flatten(1, 3), back)
         return out.view(batch, height, width, channels)

@@ -1,10 +1,9 @@
 """Spatial-reduction attention of the unified PVT (U-PVT, PVT v1 style)."""
+import torch.nn.functional as F
 from torch import nn
 
 from mmstm.registry import MODELS
 
-from ..fused_linear import Linear
-from .attention import attention
 from .base import BaseSTM
 from .mechanics import pad_to_multiple
 
@@ -35,9 +34,9 @@ class SpatialReductionAttention(BaseSTM):
         if sr_ratio < 1:
             raise ValueError(f'sr_ratio must be >= 1, got {sr_ratio}')
         self.sr_ratio = sr_ratio
-        self.q = Linear(embed_dims, embed_dims, bias=qkv_bias)
-        self.kv = Linear(embed_dims, 2 * embed_dims, bias=qkv_bias)
-        self.proj = Linear(embed_dims, embed_dims)
+        self.q = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.kv = nn.Linear(embed_dims, 2 * embed_dims, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
         if sr_ratio > 1:
             self.sr = nn.Conv2d(embed_dims, embed_dims, sr_ratio, sr_ratio)
             self.norm = nn.LayerNorm(embed_dims, eps=norm_eps)
@@ -49,6 +48,12 @@ class SpatialReductionAttention(BaseSTM):
         x = self.sr(pad_to_multiple(x, self.sr_ratio).permute(0, 3, 1, 2))
         return self.norm(x.flatten(2).transpose(1, 2))
 
+    @staticmethod
+    def attend(q, k, v):
+        """``softmax(q k^T / sqrt(d)) v`` of ``(B, heads, n, d)`` queries
+        and ``(B, heads, m, d)`` keys and values."""
+        return F.scaled_dot_product_attention(q, k, v)
+
     def forward(self, x):
         self.check_input(x)
         batch, height, width, channels = x.shape
@@ -57,6 +62,6 @@ class SpatialReductionAttention(BaseSTM):
         kv = self.kv(self._reduced(x)).view(batch, -1, 2, heads,
                                             channels // heads)
         k, v = kv.permute(2, 0, 3, 1, 4)  # 2 x (B, heads, M, d)
-        out = attention(q, k, v)
+        out = self.attend(q, k, v)
         out = out.transpose(1, 2).reshape(batch, height, width, channels)
         return self.proj(out)

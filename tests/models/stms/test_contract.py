@@ -9,7 +9,6 @@ import torch
 
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
 from mmstm.models.backbones.archs import resolve_arch, stage_stm_cfgs
-from mmstm.models.residual import samplewise
 from mmstm.models.stms import mixer_class, registered_mixers
 from mmstm.models.stms.mechanics import ShapeCache
 
@@ -86,11 +85,11 @@ def test_gradients_reach_every_parameter(cfg):
 
 @pytest.mark.parametrize('cfg', MIXER_CFGS, ids=cfg_id)
 def test_each_sample_is_mixed_on_its_own(cfg):
-    """Stochastic depth runs a block on the samples it keeps only
-    (mmstm/models/residual.py): a mixer must not mix samples, unless it
-    holds BatchNorm, which ``samplewise`` reports and the blocks respect."""
+    """The execution layer runs a mixer on parts of a batch
+    (mmstm/models/execution/residual.py): a mixer must not mix samples,
+    unless it says so (``samplewise``, false where it holds BatchNorm)."""
     mixer = build(cfg).train()
-    if not samplewise(mixer):
+    if not mixer.samplewise:
         pytest.skip('BatchNorm: the blocks compute the whole batch')
     x = torch.randn(4, 6, 9, EMBED_DIMS)
     kept = torch.tensor([3, 1])

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from mmstm.models.execution import apply_execution
 from mmstm.models.stms import NeighborhoodAttention
 
 
@@ -64,27 +65,12 @@ def test_even_kernel_is_refused():
         NeighborhoodAttention(8, num_heads=2, kernel_size=6)
 
 
-@pytest.mark.parametrize('size', [(16, 16), (15, 29), (1, 20), (9, 9)])
-def test_tiled_and_gathered_forms_agree_with_gradients(size):
-    # the tiled form trains; the gathered one is what the FLOP counter sees
-    torch.manual_seed(0)
-    mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=7)
-    torch.nn.init.normal_(mixer.relative_position_bias_table)
-    x = torch.randn(2, *size, 8, requires_grad=True)
-    params = [x, mixer.relative_position_bias_table, mixer.qkv.weight]
-    grads = []
-    for attend in (mixer.attend_tiled, mixer.attend_gathered):
-        out = attend(mixer.qkv(x).unflatten(-1, (3, 2, -1)))
-        grads.append((out, *torch.autograd.grad(out.square().sum(), params)))
-    for tiled, gathered in zip(*grads):
-        torch.testing.assert_close(tiled, gathered, rtol=1e-4, atol=1e-5)
-
-
 def test_flops_are_the_operators_not_the_tiles():
     # each query: k*k logits and k*k weighted values of d channels per head,
-    # though the tiled form multiplies every tile's whole key span
+    # though its fast (tiled) form multiplies every tile's whole key span
     from mmstm.analysis.complexity import count_flops
-    mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=3)
+    mixer = apply_execution(NeighborhoodAttention(8, num_heads=2,
+                                                  kernel_size=3))
     tokens, channels = 11 * 11, 8
     projections = tokens * channels * 3 * channels + tokens * channels**2
     attention = 2 * tokens * 3 * 3 * channels

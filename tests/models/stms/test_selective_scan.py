@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from mmstm.models.stms import SelectiveScan2D, mechanics
+from mmstm.models.stms import SelectiveScan2D
 from mmstm.models.stms import selective_scan as selective_scan_module
 from mmstm.models.stms.selective_scan import selective_scan
 
@@ -56,28 +56,6 @@ def test_chunked_scan_and_its_gradients_equal_the_sequential_loop(
     for got_grad, want_grad in zip(got_grads, want_grads):
         torch.testing.assert_close(got_grad, want_grad, rtol=1e-4,
                                    atol=1e-4)
-
-
-@pytest.mark.parametrize('whole_batch_recomputes', [True, False])
-def test_a_batch_mixed_a_sample_at_a_time_recomputes_as_the_whole(
-        whole_batch_recomputes, monkeypatch):
-    """Recomputing saves the memory of the whole batch's states, so a batch
-    mixed a sample at a time (``mechanics.mix_in_sample_chunks``) decides
-    as the whole batch, not as each sample."""
-    mixer = SelectiveScan2D(8, d_state=4, chunk_size=4)
-    x = torch.randn(3, 4, 5, 8, requires_grad=True)
-    per_sample = mixer._largest_per_sample(x)
-    monkeypatch.setattr(mechanics, 'CHUNK_ELEMENTS', per_sample)
-    monkeypatch.setattr(selective_scan_module, 'RECOMPUTE_ABOVE',
-                        2 * per_sample if whole_batch_recomputes
-                        else 3 * per_sample)
-    recomputed = []
-    checkpoint = selective_scan_module.checkpoint
-    monkeypatch.setattr(
-        selective_scan_module, 'checkpoint',
-        lambda *a, **k: recomputed.append(1) or checkpoint(*a, **k))
-    mixer(x).sum().backward()
-    assert len(recomputed) == (3 if whole_batch_recomputes else 0)
 
 
 def naive_ss2d(mixer, x):

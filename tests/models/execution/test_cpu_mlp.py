@@ -2,8 +2,14 @@ import pytest
 import torch
 from torch import nn
 
-from mmstm.models import slabbed_mlp
-from mmstm.models.blocks import MLP
+from mmstm.models.blocks import MLP as PlainMLP
+from mmstm.models.execution import apply_execution
+from mmstm.models.execution import cpu_mlp as slabbed_mlp
+
+
+def MLP(*args):
+    """The block's MLP in its fast form."""
+    return apply_execution(PlainMLP(*args))
 
 
 @pytest.fixture

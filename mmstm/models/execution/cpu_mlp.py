@@ -19,20 +19,20 @@ where a tensor is large enough for it to pay; the GPU keeps the plain MLP.
 """
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.autograd.function import once_differentiable
 
-from mmstm.models.fused_linear import (eager_cpu, fusable, fused, linear_gelu,
-                                       needs_grad)
+from ..blocks import MLP
+from .cpu_linear import eager_cpu, fusable, fused, linear_gelu, needs_grad
+from .switch import fast_form
 
-# hidden elements per slab: 4 MiB of float32, the fastest of 2, 4 and 8 MiB
-# on the tiny models' first stages
+# hidden elements per slab: 4 MiB of float32, held in cache
 SLAB_ELEMENTS = 1 << 20
-# smallest hidden layers worth slabbing (measured on tiny models' stages):
-# in training from 16 MiB (its gradient and GELU's output stream through
-# memory too), without gradients only above glibc's 32 MiB mmap ceiling
+# smallest hidden layers worth slabbing: in training, where the gradient and
+# GELU's output stream through memory too, smaller than without gradients
 MIN_HIDDEN_ELEMENTS = dict(grad=4 * SLAB_ELEMENTS, no_grad=8 * SLAB_ELEMENTS)
 # inputs narrower than this recompute the hidden layer in the backward (its
-# product costs fewer cycles than the memory traffic of storing it)
+# product costs less than storing it and reading it back)
 RECOMPUTE_BELOW_IN_FEATURES = 128
 
 
@@ -114,3 +114,14 @@ class _SlabbedMLP(torch.autograd.Function):
             if need_x:
                 torch.mm(grad_pre, w1, out=grad_x[start:stop])
         return grad_x, grad_w1, grad_b1, grad_w2, grad_b2, None
+
+
+@fast_form(MLP)
+class SlabbedMLP(MLP):
+    """The MLP a slab of tokens at a time (:func:`mlp`) where its
+    activation is exact GELU."""
+
+    def forward(self, x):
+        if type(self.act) is nn.GELU and self.act.approximate == 'none':
+            return mlp(x, self.fc1, self.fc2)
+        return super().forward(x)

@@ -19,7 +19,7 @@ linear, layer-scale broadcasting shape).
 """
 import re
 
-from .stms import mixer_class
+from ..stms.base import mixer_class
 
 DEFAULT_BLOCK_KEYS = {
     'gamma_1': 'gamma1',

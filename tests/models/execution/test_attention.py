@@ -1,11 +1,12 @@
-"""The written-out attention the windowed mixers share, and the unbiased
-attention of the global mixers."""
+"""The execution layer's attention: written out in place for the windowed
+mixers, and the global mixers' choice of written-out or SDPA."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmstm.models.stms import attention as attention_module
-from mmstm.models.stms.attention import FEW_KEYS, attention, biased_attention
+from mmstm.models.execution import attention as attention_module
+from mmstm.models.execution.attention import FEW_KEYS, biased_attention
+from mmstm.models.execution.attention import global_attention as attention
 
 
 def _plain(q, k, v, bias):

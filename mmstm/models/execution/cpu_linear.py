@@ -11,12 +11,13 @@ or ``inference_mode``: testing, the analysis tools), on CPU float32 tensors
 (bfloat16 too where the CPU has bfloat16 instructions), outside autocast,
 tracing and ``torch.compile`` (which fuses by itself, and whose FLOP
 counting needs ATen's ``linear``); everywhere else these are ``nn.Linear``
-and ``F.gelu``. Outputs agree with the unfused ones to float rounding
-(tests/models/test_fused_linear.py).
+and ``F.gelu``. Outputs agree with the unfused ones to float rounding.
 """
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .switch import fast_form
 
 
 def _kernel_dtypes():
@@ -70,7 +71,8 @@ def fused(x, layer, activation='none'):
                                               'none', [], '')
 
 
-class Linear(nn.Linear):
+@fast_form(nn.Linear)
+class FusedLinear(nn.Linear):
     """``nn.Linear`` (same parameters, same state dict) that fuses its bias
     into the product in CPU inference."""
 

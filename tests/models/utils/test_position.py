@@ -1,8 +1,8 @@
 import torch
 
 from mmstm.models.backbones import UnifiedBackbone
-from mmstm.models.position import AbsolutePositionEmbedding
 from mmstm.models.stms import ShiftedWindowAttention
+from mmstm.models.utils.position import AbsolutePositionEmbedding
 
 from tests.conftest import tiny_arch
 

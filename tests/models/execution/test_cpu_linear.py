@@ -2,9 +2,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmstm.models import fused_linear
 from mmstm.models.blocks import MLP
-from mmstm.models.fused_linear import Linear, linear_gelu
+from mmstm.models.execution import apply_execution
+from mmstm.models.execution import cpu_linear as fused_linear
+from mmstm.models.execution.cpu_linear import FusedLinear as Linear
+from mmstm.models.execution.cpu_linear import linear_gelu
 
 needs_kernel = pytest.mark.skipif(not fused_linear.KERNEL_DTYPES,
                                   reason='this torch has no oneDNN linear')
@@ -40,7 +42,7 @@ def test_inference_takes_the_fused_kernel_with_the_same_outputs(kernel_calls):
 
 
 def test_training_keeps_autograd(kernel_calls):
-    fused = MLP(6, 24)
+    fused = apply_execution(MLP(6, 24))
     plain = torch.nn.Sequential(torch.nn.Linear(6, 24), torch.nn.GELU(),
                                 torch.nn.Linear(24, 6))
     plain.load_state_dict(
@@ -72,7 +74,7 @@ def test_what_the_kernel_cannot_do_falls_back(kernel_calls):
 
 @needs_kernel
 def test_mlp_with_another_activation_keeps_it(kernel_calls):
-    mlp = MLP(6, 24)
+    mlp = apply_execution(MLP(6, 24))
     mlp.act = torch.nn.ReLU()
     x = torch.randn(3, 6)
     with torch.no_grad():
