@@ -24,8 +24,8 @@ def load_state_dict_converting_official(module, state_dict, strict=False,
     """mmengine's ``load_state_dict``, converting an official checkpoint
     for an mmstm model first (always strictly: a half-converted model would
     silently compute something else)."""
-    from mmstm.models.utils.official_checkpoint import (load_official_weights,
-                                                        official_layout)
+    from mmstm.models.backbones.official_checkpoint import (
+        load_official_weights, official_layout)
     if has_unified_backbone(module) and \
             official_layout(state_dict)[0] is not None:
         load_official_weights(module, state_dict)

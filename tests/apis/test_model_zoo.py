@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 import mmstm  # noqa: F401  (registers the index with mmpretrain)
 from mmstm.apis import list_models, model_entry, resolve_model
 from mmstm.engine import load_weights_only
-from mmstm.models.utils.official_checkpoint import load_official_weights
+from mmstm.models.backbones.official_checkpoint import load_official_weights
 
 from tests.conftest import RELEASED_ARCHS, data_file, reference_arch
 

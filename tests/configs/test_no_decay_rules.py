@@ -12,10 +12,10 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 from mmstm.models.backbones.archs import resolve_arch
-from mmstm.models.utils.official_checkpoint import (block_key_map,
-                                                    convert_detector_key,
-                                                    convert_key,
-                                                    is_rebuilt_buffer)
+from mmstm.models.backbones.official_checkpoint import (block_key_map,
+                                                        convert_detector_key,
+                                                        convert_key,
+                                                        is_rebuilt_buffer)
 
 from tests.conftest import RELEASED_FAMILIES, REPO_ROOT, data_file
 

@@ -24,7 +24,7 @@ from mmengine.registry import MODELS, init_default_scope
 
 from mmstm.engine import (add_weights_argument, choose_weights,
                           load_weights_only)
-from mmstm.models.utils.official_checkpoint import load_official_weights
+from mmstm.models.backbones.official_checkpoint import load_official_weights
 
 
 def main():

@@ -16,10 +16,10 @@ from mmstm.registry import MODELS
 from ..blocks import BLOCKS
 from ..execution import apply_execution, fast_execution_enabled
 from ..stms import BaseSTM
-from ..utils.official_checkpoint import official_backbone_state
 from ..utils.position import AbsolutePositionEmbedding
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
+from .official_checkpoint import official_backbone_state
 
 # where the stage LayerNorms sit: in the trunk after every stage (unified
 # classifier), only on the returned outputs (the paper's downstream backbone;

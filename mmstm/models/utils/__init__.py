@@ -1,2 +1,2 @@
-"""Helpers of the model modules: position tables and embeddings at other
-sizes, and the released official checkpoints' key layout."""
+"""Helpers of the model modules: position tables and embeddings at sizes
+other than the trained ones."""

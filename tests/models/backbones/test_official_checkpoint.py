@@ -8,12 +8,12 @@ from mmengine.registry import init_default_scope
 from mmstm.engine import load_weights_only
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
 from mmstm.models.backbones.archs import resolve_arch
-from mmstm.models.utils.official_checkpoint import (block_key_map,
-                                                    convert_detector_key,
-                                                    convert_key,
-                                                    is_rebuilt_buffer,
-                                                    load_official_backbone,
-                                                    load_official_weights)
+from mmstm.models.backbones.official_checkpoint import (block_key_map,
+                                                        convert_detector_key,
+                                                        convert_key,
+                                                        is_rebuilt_buffer,
+                                                        load_official_backbone,
+                                                        load_official_weights)
 
 from tests.conftest import RELEASED_ARCHS, REPO_ROOT, data_file, reference_arch
 
