@@ -17,6 +17,13 @@ from mmstm.demo_data import (write_classification, write_detection,
 from mmstm.engine import use_fp32_without_cuda
 from mmstm.models.backbones.archs import FAMILY_NAMES, resolve_arch
 
+# Under pytest-xdist (scripts/test.sh runs one worker per core) each worker,
+# and every process it starts, computes on one thread: workers of several
+# threads each would contend for the cores.
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Reference outputs of the official implementation and real images, shipped
 # with the tests (tests/data/README.md says how they were produced).

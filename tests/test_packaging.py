@@ -12,6 +12,8 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):

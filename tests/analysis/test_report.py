@@ -10,6 +10,8 @@ from mmstm.analysis.report import ModelSpec
 
 from tests.conftest import REPO_ROOT, data_file, tiny_classifier_config
 
+pytestmark = pytest.mark.slow
+
 
 def test_model_specs_parse():
     spec = ModelSpec.parse('swin=configs/a/swin.py:ckpt/e.pth')

@@ -43,6 +43,7 @@ def test_metafile_parameter_counts_are_the_official_models():
             manifest[arch]['params'], name
 
 
+@pytest.mark.slow
 def test_metafile_parameter_counts_of_mask_rcnn_are_the_configs():
     from mmengine.registry import MODELS, DefaultScope
     for name in list_models('mask-rcnn_u-*'):

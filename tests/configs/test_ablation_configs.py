@@ -64,6 +64,7 @@ def test_each_step_inherits_the_previous_and_the_last_is_released(family):
         {k: v.shape for k, v in released.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', STEP_CONFIGS, ids=name)
 def test_step_trains_on_the_cpu(config, demo_classification, tmp_path):
     cfg = on_demo_images(Config.fromfile(config), demo_classification,

@@ -9,6 +9,8 @@ from mmengine.runner import Runner
 
 from tests.conftest import IN1K_CONFIGS, on_demo_images
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize('config', IN1K_CONFIGS,
                          ids=lambda c: osp.basename(c)[:-3])

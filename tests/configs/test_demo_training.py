@@ -10,6 +10,8 @@ from mmengine.runner import Runner
 
 from tests.conftest import REPO_ROOT, STM_FAMILIES
 
+pytestmark = pytest.mark.slow
+
 DEMO_CONFIGS = {
     stm: osp.join(REPO_ROOT, 'configs/classification/demo',
                   f'{stm}-micro_1xb64_paper-recipe_demo-shapes.py')

@@ -95,6 +95,7 @@ def fake_batch(height, width, num_objects=2, num_classes=80, seed=0):
 @pytest.mark.parametrize(
     'config', [c for c in DETECTION_CONFIGS if c.endswith('_1x_coco.py')],
     ids=name)
+@pytest.mark.slow
 def test_backbone_trains_in_mask_rcnn_at_a_padded_size(config):
     from mmdet.registry import MODELS
     init_default_scope('mmdet')

@@ -13,6 +13,8 @@ from mmstm.engine import load_weights_only
 
 from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
 
+pytestmark = pytest.mark.slow
+
 DEMO = osp.join(REPO_ROOT, 'configs/detection/demo',
                 'mask-rcnn_convnext-micro_fpn_demo-shapes.py')
 

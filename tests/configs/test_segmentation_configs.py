@@ -59,6 +59,7 @@ def test_config_matches_its_backbone_and_schedule(config):
     assert cfg.tta_model.type == 'SegTTAModel'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', SEGMENTATION_CONFIGS, ids=name)
 def test_backbone_trains_in_upernet_at_a_non_square_size(config):
     from mmengine.structures import PixelData

@@ -14,6 +14,8 @@ from mmengine.runner import Runner
 
 from tests.conftest import REPO_ROOT, STM_FAMILIES
 
+pytestmark = pytest.mark.slow
+
 DEMO = osp.join(REPO_ROOT, 'configs/segmentation/demo',
                 'upernet_convnext-micro_demo-shapes.py')
 

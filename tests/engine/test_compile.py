@@ -11,6 +11,8 @@ from mmstm.models.backbones.unified import UnifiedBackbone
 
 from tests.conftest import STM_FAMILIES, demo_config, on_demo_images, tiny_arch
 
+pytestmark = pytest.mark.slow
+
 
 def compiled_pair(family, **backbone_options):
     """An eager tiny backbone of ``family`` and a compiled copy with the

@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 from mmengine.config import Config
 
 from mmstm.engine import load_weights_only
 
 from tests.conftest import REPO_ROOT, tiny_arch
+
+pytestmark = pytest.mark.slow
 
 PAPER_DEMO = osp.join(REPO_ROOT, 'configs/classification/demo',
                       'convnext-micro_1xb64_paper-recipe_demo-shapes.py')

@@ -4,7 +4,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import CLASSIFICATION_DEMO, REPO_ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_both_modes_report_speed_spread_and_their_own_peak_memory():

@@ -15,6 +15,8 @@ from mmstm.engine import load_weights_only
 
 from tests.conftest import REPO_ROOT, tiny_arch
 
+pytestmark = pytest.mark.slow
+
 PAPER_DEMO = osp.join(REPO_ROOT, 'configs/classification/demo',
                       'convnext-micro_1xb64_paper-recipe_demo-shapes.py')
 # the test hook lives in tests/ (dist_train.sh adds the repository itself)

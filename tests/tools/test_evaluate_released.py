@@ -17,6 +17,8 @@ from mmstm.engine import load_weights_only
 from tests.conftest import (RELEASED_FAMILIES, REPO_ROOT, data_file,
                             reference_arch)
 
+pytestmark = pytest.mark.slow
+
 
 def reference_config(stm, ref, images_dir, ann_file):
     """The micro ImageNet config of ``stm`` with the reference model's arch

@@ -2,12 +2,15 @@
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from mmstm.engine import load_weights_only
 
 from tests.conftest import (CLASSIFICATION_DEMO, REPO_ROOT, data_file,
                             released_mask_rcnn)
+
+pytestmark = pytest.mark.slow
 
 DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 

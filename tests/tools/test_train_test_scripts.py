@@ -7,7 +7,11 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import CLASSIFICATION_DEMO, REPO_ROOT, TINY_ARCH
+
+pytestmark = pytest.mark.slow
 
 
 def run(*args, env=None):
