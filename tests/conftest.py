@@ -86,6 +86,14 @@ PAPER_TRAINING = {
 DOWNSTREAM_DROP_PATH = dict(micro=0.1, tiny=0.2, small=0.2, base=0.3)
 
 
+def pytest_collection_modifyitems(items):
+    """The files holding slow tests first (each file's tests in their
+    order): pytest-xdist hands out whole files in this order, so the
+    workers end on short files together rather than one on a long one."""
+    slow = {item.path for item in items if item.get_closest_marker('slow')}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 def tiny_arch(family):
     """The micro arch of ``family`` (mixer, options, epsilon, position
     embedding) shrunk to a few channels and blocks; stage 3 has two blocks so

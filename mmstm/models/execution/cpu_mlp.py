@@ -1,11 +1,10 @@
 """The MLP on the CPU a slab of tokens at a time.
 
 At the first stages the MLP's hidden layer is the largest tensor of the
-network (stage 1 of the tiny models at batch 8: 25088 tokens x 384-512
-channels, 38-51 MB). Each such tensor costs more than its product: glibc
-serves blocks above 32 MB by a fresh ``mmap``, so every call page-faults and
-zero-fills it, and it streams through memory between the two products, GELU
-and their gradients. Taking a slab of tokens through the whole MLP at once
+network. Each such tensor costs more than its product: glibc serves large
+blocks by a fresh ``mmap``, so every call page-faults and zero-fills it, and
+it streams through memory between the two products, GELU and their
+gradients. Taking a slab of tokens through the whole MLP at once
 keeps the hidden layer at ``SLAB_ELEMENTS`` and in cache, and gives the
 same outputs to float rounding (the weight gradients are summed over slabs).
 
