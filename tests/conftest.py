@@ -54,15 +54,16 @@ RELEASED_FAMILIES = sorted({a.rsplit('-', 1)[0] for a in RELEASED_ARCHS})
 # each mixer family on ImageNet-1K, which of its two recipes
 # (configs/classification/_base_/schedules/imagenet_300e_<recipe>.py) and
 # the drop path of each scale.
+_SWIN = dict(recipe='attention',
+             drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5))
+_CONVNEXT = dict(recipe='convolution',
+                 drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5))
 PAPER_TRAINING = {
-    'halo': dict(recipe='attention',
-                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'halo': _SWIN,
     'pvt': dict(recipe='attention',
                 drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
-    'swin': dict(recipe='attention',
-                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'convnext': dict(recipe='convolution',
-                     drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
+    'swin': _SWIN,
+    'convnext': _CONVNEXT,
     'dcnv3': dict(recipe='convolution',
                   drop_path=dict(micro=0, tiny=0.1, small=0.3, base=0.5)),
     # The arena: convolution-like mixers (no attention weights, a fixed or
@@ -70,16 +71,11 @@ PAPER_TRAINING = {
     # the attention-like ones (weights computed from the tokens: attention,
     # the selective scan's input-dependent steps) the attention recipe and
     # U-Swin's.
-    'pool': dict(recipe='convolution',
-                 drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
-    'replk': dict(recipe='convolution',
-                  drop_path=dict(micro=0, tiny=0.1, small=0.4, base=0.5)),
-    'nat': dict(recipe='attention',
-                drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'ss2d': dict(recipe='attention',
-                 drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
-    'hybrid': dict(recipe='attention',
-                   drop_path=dict(micro=0, tiny=0.2, small=0.3, base=0.5)),
+    'pool': _CONVNEXT,
+    'replk': _CONVNEXT,
+    'nat': _SWIN,
+    'ss2d': _SWIN,
+    'hybrid': _SWIN,
 }
 # The drop path of the paper's downstream configs (Mask R-CNN, UperNet), the
 # same for every family.

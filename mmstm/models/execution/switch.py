@@ -12,8 +12,9 @@ from contextlib import contextmanager
 ENV_VAR = 'MMSTM_FAST_EXECUTION'
 _ON, _OFF = ('1', 'true', 'on', 'yes'), ('0', 'false', 'off', 'no')
 
-# plain class -> its fast form
+# plain class -> its fast form, and back
 FAST_FORMS = {}
+_PLAIN_FORMS = {}
 
 
 def fast_form(plain):
@@ -23,6 +24,7 @@ def fast_form(plain):
         if not issubclass(fast, plain):
             raise TypeError(f'{fast.__name__} must subclass {plain.__name__}')
         FAST_FORMS[plain] = fast
+        _PLAIN_FORMS[fast] = plain
         return fast
 
     return register
@@ -41,13 +43,6 @@ def fast_execution_enabled(fast_execution=None):
     return value in _ON
 
 
-def _plain_class(cls):
-    for plain, fast in FAST_FORMS.items():
-        if cls is fast:
-            return plain
-    return None
-
-
 def apply_execution(model, fast=True):
     """Turn every module of ``model`` that has a fast form into it
     (``fast=True``) or back into its plain class (``fast=False``); returns
@@ -57,21 +52,21 @@ def apply_execution(model, fast=True):
         cls = type(module)
         if fast and cls in FAST_FORMS:
             module.__class__ = FAST_FORMS[cls]
-        elif not fast and _plain_class(cls) is not None:
-            module.__class__ = _plain_class(cls)
+        elif not fast and cls in _PLAIN_FORMS:
+            module.__class__ = _PLAIN_FORMS[cls]
     return model
 
 
 def is_fast(model):
     """Whether some module of ``model`` runs in its fast form."""
-    return any(_plain_class(type(m)) is not None for m in model.modules())
+    return any(type(m) in _PLAIN_FORMS for m in model.modules())
 
 
 @contextmanager
 def plain_execution(model):
     """Run ``model`` as plain PyTorch inside the block (e.g. to count the
     FLOPs of the mixers' formulas), its fast forms restored after."""
-    fast = [m for m in model.modules() if _plain_class(type(m)) is not None]
+    fast = [m for m in model.modules() if type(m) in _PLAIN_FORMS]
     apply_execution(model, fast=False)
     try:
         yield model
