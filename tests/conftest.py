@@ -2,6 +2,7 @@ import glob
 import json
 import os
 import os.path as osp
+import time
 
 import cv2
 import numpy as np
@@ -163,8 +164,9 @@ def tiny_classifier_config(tmp_path, family='convnext'):
 
 class LoopbackServer:
     """An HTTP server on 127.0.0.1 serving files put in ``root``; a path
-    under ``/truncated/`` announces the whole file and sends half of it.
-    ``requests`` counts the GETs per path."""
+    under ``/truncated/`` announces the whole file and sends half of it,
+    one under ``/stalled/`` sends half and then waits (a minute) as a stuck
+    server does. ``requests`` counts the GETs per path."""
 
     def __init__(self, root):
         import http.server
@@ -187,9 +189,12 @@ class LoopbackServer:
                 self.send_response(200)
                 self.send_header('Content-Length', str(len(body)))
                 self.end_headers()
-                if self.path.startswith('/truncated/'):
+                if self.path.startswith(('/truncated/', '/stalled/')):
                     body = body[:len(body) // 2]
                 self.wfile.write(body)
+                if self.path.startswith('/stalled/'):
+                    self.wfile.flush()
+                    time.sleep(60)
 
             def log_message(self, *args):
                 pass

@@ -7,7 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 
-import mmstm  # noqa: F401  (weights-only checkpoint loading)
+import mmstm  # noqa: F401  (registers the modules of the configs)
 from mmstm.engine import (add_weights_argument, end_gloo_process_group,
                           load_for_evaluation, use_gloo_without_cuda,
                           without_ema_hooks)

@@ -9,9 +9,9 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-import mmstm  # noqa: F401  (weights-only checkpoint loading)
-from mmstm.datasets import skip_unreadable_images
-from mmstm.engine import (end_gloo_process_group, use_fp32_without_cuda,
+from mmstm.datasets import name_files_in_read_errors, skip_unreadable_images
+from mmstm.engine import (check_start_checkpoint, end_gloo_process_group,
+                          lock_work_dir, use_fp32_without_cuda,
                           use_gloo_without_cuda)
 from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
                                           build_runner)
@@ -80,6 +80,7 @@ def merge_args(cfg, args):
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = skip_unreadable_images(use_fp32_without_cuda(cfg))
+    cfg = name_files_in_read_errors(cfg, splits=('train', 'val'))
     return use_gloo_without_cuda(cfg)
 
 
@@ -115,6 +116,9 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_schedule(cfg)
+    if int(os.environ.get('RANK', 0)) == 0:  # one lock per run
+        lock_work_dir(cfg.work_dir)
+    check_start_checkpoint(cfg)
     build_runner(cfg).train()
     end_gloo_process_group()
 

@@ -2,8 +2,8 @@
 import torch
 from torch import nn
 
+from mmstm.checkpoint import DEFAULT_WEIGHTS
 from mmstm.engine import load_for_evaluation
-from mmstm.engine.weights_choice import DEFAULT_WEIGHTS
 
 from .models import build_model, load_config
 

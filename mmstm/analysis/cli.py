@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-from mmstm.engine.weights_choice import add_weights_argument
+from mmstm.engine import add_weights_argument
 
 from .adversarial import EPSILONS
 from .images import CROP, list_images, load_samples

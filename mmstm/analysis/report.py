@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from mmengine.utils import ProgressBar
 
-from mmstm.engine.weights_choice import DEFAULT_WEIGHTS
+from mmstm.checkpoint import DEFAULT_WEIGHTS
 
 from .adversarial import evaluate_attacks
 from .classifier import load_classifier

@@ -1,7 +1,8 @@
-"""Loading that skips unreadable training images instead of stopping."""
+"""Loading that names the file it could not read, and loading that skips
+unreadable training images instead of stopping."""
 import logging
 
-from mmcv.transforms import LoadImageFromFile
+from mmcv.transforms import BaseTransform, LoadImageFromFile
 from mmengine.logging import print_log
 
 from mmstm.registry import TRANSFORMS
@@ -50,4 +51,60 @@ def skip_unreadable_images(cfg):
     if not swapped:
         raise KeyError('skip_unreadable_images: the training pipeline has no '
                        'LoadImageFromFile to replace')
+    return cfg
+
+
+class SampleReadError(RuntimeError):
+    """A loading transform failed on a sample; the message names its
+    files."""
+
+
+@TRANSFORMS.register_module()
+class NameFilesOnError(BaseTransform):
+    """``dict(type='mmstm.NameFilesOnError', transform=dict(...))``: runs
+    ``transform`` (a loading step, e.g. mmseg's ``LoadAnnotations``); an
+    error it raises is raised again naming the sample's files (its
+    ``*_path`` entries), which the libraries' decoders do not (PIL's
+    "image file is truncated")."""
+
+    def __init__(self, transform):
+        self.transform_cfg = dict(transform)
+        self.loader = TRANSFORMS.build(transform)
+
+    def transform(self, results):
+        try:
+            return self.loader(results)
+        except Exception as error:
+            files = ', '.join(f'{key} {value}' for key, value in
+                              results.items() if key.endswith('_path')
+                              and isinstance(value, str))
+            raise SampleReadError(
+                f'{type(self.loader).__name__} failed on {files}: '
+                f'{type(error).__name__}: {error}') from error
+
+    def __repr__(self):
+        return f'{type(self).__name__}({self.loader!r})'
+
+
+def _pipelines(cfg, splits):
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader:
+            continue
+        dataset = loader.dataset
+        while 'pipeline' not in dataset and 'dataset' in dataset:
+            dataset = dataset.dataset  # e.g. RepeatDataset
+        if dataset.get('pipeline'):
+            yield dataset.pipeline
+
+
+def name_files_in_read_errors(cfg, splits=('train', 'val', 'test')):
+    """Wrap every ``Load*`` step of the ``splits``' pipelines in
+    :class:`NameFilesOnError`. Returns ``cfg``."""
+    for pipeline in _pipelines(cfg, splits):
+        for i, transform in enumerate(pipeline):
+            kind = str(transform.get('type', '')).split('.')[-1]
+            if kind.startswith('Load'):
+                pipeline[i] = dict(type='mmstm.NameFilesOnError',
+                                   transform=transform)
     return cfg

@@ -17,7 +17,7 @@ class EMAHook(MMPretrainEMAHook):
       ``meta['state_dict_weights'] = 'raw'``; so every loader that reads
       ``state_dict`` (``load_from``, ``Pretrained`` initialisation, the
       inferencers) gets the raw weights, as the paper's code reads
-      ``'model'``. :func:`mmstm.engine.choose_weights` picks either;
+      ``'model'``. :func:`mmstm.checkpoint.choose_weights` picks either;
     * with ``evaluate_on_origin``, the raw weights' metrics (``<metric>_
       origin``) are handed to the later hooks with the EMA ones, so that
       ``CheckpointHook(save_best=['accuracy/top1',

@@ -3,13 +3,16 @@ the library's own model (mmpretrain's ImageClassifier, mmdet's MaskRCNN,
 mmseg's EncoderDecoder; same state dict, hooks and tools) whose neck and
 heads take their input channels from the backbone's arch, so configs do not
 repeat numbers the arch determines. A channel number set in the config
-wins."""
+wins. The classifier and the detector read the paper's released checkpoints
+as they are (:func:`~.backbones.official_weights.read_official_layouts`).
+"""
 import inspect
 
 from mmstm.registry import MODELS
 
 from .backbones import UnifiedBackbone
 from .backbones.archs import resolve_arch
+from .backbones.official_weights import read_official_layouts
 
 __all__ = ['UnifiedImageClassifier', 'UnifiedMaskRCNN',
            'UnifiedEncoderDecoder']
@@ -62,18 +65,18 @@ def UnifiedImageClassifier(backbone, neck=None, head=None, **kwargs):
         width = neck_class.output_channels(**options)
     if head is not None:
         head = with_channels(head, width)
-    return MMPRETRAIN_MODELS.build(dict(
+    return read_official_layouts(MMPRETRAIN_MODELS.build(dict(
         type='mmpretrain.ImageClassifier', backbone=backbone, neck=neck,
-        head=head, **kwargs))
+        head=head, **kwargs)))
 
 
 @MODELS.register_module()
 def UnifiedMaskRCNN(backbone, neck, **kwargs):
     """mmdet's ``MaskRCNN`` with the FPN's ``in_channels`` filled in."""
     from mmdet.registry import MODELS as MMDET_MODELS
-    return MMDET_MODELS.build(dict(
+    return read_official_layouts(MMDET_MODELS.build(dict(
         type='mmdet.MaskRCNN', backbone=backbone,
-        neck=with_channels(neck, output_channels(backbone)), **kwargs))
+        neck=with_channels(neck, output_channels(backbone)), **kwargs)))
 
 
 @MODELS.register_module()

@@ -11,8 +11,8 @@ from mmengine.registry import DefaultScope
 
 import mmstm  # noqa: F401  (registers the index with mmpretrain)
 from mmstm.apis import list_models, model_entry, resolve_model
-from mmstm.engine import load_weights_only
-from mmstm.models.backbones.official_checkpoint import load_official_weights
+from mmstm.checkpoint import read_checkpoint
+from mmstm.models.backbones.official_weights import load_official_weights
 
 from tests.conftest import RELEASED_ARCHS, data_file, reference_arch
 
@@ -84,7 +84,7 @@ def test_get_model_by_name_fetches_and_converts_the_release(
     model = mmpretrain.get_model(name, pretrained=True,
                                  url_mapping=to_loopback).eval()
     expected = mmpretrain.get_model(name).eval()
-    load_official_weights(expected, load_weights_only(released_convnext_micro))
+    load_official_weights(expected, read_checkpoint(released_convnext_micro))
     image = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         torch.testing.assert_close(model(image), expected(image), rtol=0,
@@ -105,7 +105,7 @@ def test_an_official_url_reproduces_the_reference_outputs(stm, loopback,
                                                           hub_cache):
     import mmpretrain
     ref_file = data_file(f'reference/official_small_{stm}.pth')
-    ref = load_weights_only(ref_file)
+    ref = read_checkpoint(ref_file)
     cfg = Config.fromfile(resolve_model(f'u-{stm}-micro_3rdparty_in1k')[0])
     cfg.model.backbone.arch = reference_arch(stm, ref['arch'])
     cfg.model.head.num_classes = ref['arch']['num_classes']

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmstm.engine import load_weights_only
+from mmstm.checkpoint import read_checkpoint
 
 from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
 
@@ -92,7 +92,7 @@ def test_backbone_weights_from_an_official_url_train(demo_detection, tmp_path,
                                                      loopback, hub_cache):
     # the released ImageNet layout, fetched and converted at init
     ref_file = data_file('reference/official_small_convnext.pth')
-    ref = load_weights_only(ref_file)
+    ref = read_checkpoint(ref_file)
     url = loopback.put(ref_file, 'unified_convnext_small-ref.pth')
     cfg = on_fixture(Config.fromfile(DEMO), demo_detection, tmp_path,
                      'convnext')

@@ -11,11 +11,11 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
+from mmstm.checkpoint.official_layout import (convert_detector_key,
+                                              convert_key, is_rebuilt_buffer)
 from mmstm.models.backbones.archs import resolve_arch
-from mmstm.models.backbones.official_checkpoint import (block_key_map,
-                                                        convert_detector_key,
-                                                        convert_key,
-                                                        is_rebuilt_buffer)
+from mmstm.models.backbones.official_weights import (block_key_map,
+                                                     rebuilt_buffers)
 
 from tests.conftest import RELEASED_FAMILIES, REPO_ROOT, data_file
 
@@ -85,7 +85,7 @@ def test_imagenet_groups_follow_the_official_optimiser(family):
     keys = block_key_map(stm_type(family))
     expected = set()
     for name, shape in official.items():
-        if is_rebuilt_buffer(name, stm_type(family)):
+        if is_rebuilt_buffer(name, rebuilt_buffers(stm_type(family))):
             continue
         ours = convert_key(name, keys)
         if ours not in parameters:  # a buffer (BN statistics)
@@ -107,7 +107,7 @@ def test_downstream_groups_follow_the_official_mask_rcnn_config(
     keys = block_key_map(stm_type(family))
     backbone = {}
     for name in official:
-        if not is_rebuilt_buffer(name, stm_type(family)):
+        if not is_rebuilt_buffer(name, rebuilt_buffers(stm_type(family))):
             backbone[convert_detector_key('backbone.' + name, keys)] = \
                 'backbone.' + name
     expected = set()

@@ -15,7 +15,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmstm.engine import load_weights_only
+from mmstm.checkpoint import read_checkpoint
 
 from tests.conftest import REPO_ROOT, tiny_arch
 
@@ -45,7 +45,8 @@ def classification_config(tmp_path, data_root):
                               classes=f'{data_root}/classes.txt')
     cfg.train_dataloader.dataset.pipeline = pipeline
     cfg.train_cfg.update(max_epochs=3, val_interval=1)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.default_hooks.checkpoint = dict(type='mmstm.SafeCheckpointHook',
+                                        interval=1)
     path = str(tmp_path / 'classifier.py')
     cfg.dump(path)
     return path
@@ -65,8 +66,8 @@ def segmentation_config(tmp_path, data_root):
     cfg.train_cfg.update(max_iters=8, val_interval=4)
     cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1,
                                 by_epoch=False, begin=0, end=3)]
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False,
-                                        interval=2)
+    cfg.default_hooks.checkpoint = dict(type='mmstm.SafeCheckpointHook',
+                                        by_epoch=False, interval=2)
     path = str(tmp_path / 'segmenter.py')
     cfg.dump(path)
     return path
@@ -93,8 +94,8 @@ def train(config, work_dir, *args, kill_after=None):
 
 
 def assert_same_run(work_a, work_b, checkpoint):
-    a = load_weights_only(osp.join(work_a, checkpoint))
-    b = load_weights_only(osp.join(work_b, checkpoint))
+    a = read_checkpoint(osp.join(work_a, checkpoint))
+    b = read_checkpoint(osp.join(work_b, checkpoint))
     for part in ('state_dict', 'ema_state_dict'):
         if part not in a:
             continue

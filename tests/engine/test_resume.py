@@ -41,7 +41,8 @@ def make_cfg(data_root, work_dir, name):
         loader.dataset.data_root = data_root
         loader.dataset.classes = f'{data_root}/classes.txt'
     cfg.train_cfg.update(max_epochs=3, val_interval=100)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.default_hooks.checkpoint = dict(type='mmstm.SafeCheckpointHook',
+                                        interval=1)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.custom_hooks = [dict(type='mmstm.RandomStateHook')]
     cfg.log_level = 'WARNING'

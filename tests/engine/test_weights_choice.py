@@ -13,8 +13,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmstm.engine import (WeightsChoiceError, choose_weights,
-                          load_for_evaluation, load_weights_only)
+from mmstm.checkpoint import (WeightsChoiceError, choose_weights,
+                              read_checkpoint)
+from mmstm.engine import load_for_evaluation
 from mmstm.models.backbones import UnifiedBackbone
 
 from tests.conftest import REPO_ROOT, TINY_ARCH
@@ -87,7 +88,7 @@ def trained(demo_classification, tmp_path_factory):
 
 def test_checkpoints_hold_raw_weights_with_the_ema_beside(trained):
     _, work_dir, model, ema_model = trained
-    checkpoint = load_weights_only(str(work_dir / 'epoch_2.pth'))
+    checkpoint = read_checkpoint(str(work_dir / 'epoch_2.pth'))
     assert checkpoint['meta']['state_dict_weights'] == 'raw'
     raw, ema = model.state_dict(), ema_model.state_dict()
     differs = [k for k in raw if not torch.equal(raw[k], ema[k])]
@@ -102,7 +103,7 @@ def test_the_best_epoch_of_each_is_kept(trained):
     _, work_dir, _, _ = trained
     for metric in ('top1', 'top1_origin'):
         best, = glob.glob(str(work_dir / f'best_accuracy_{metric}_epoch_*'))
-        assert load_weights_only(best)['meta']['state_dict_weights'] == 'raw'
+        assert read_checkpoint(best)['meta']['state_dict_weights'] == 'raw'
 
 
 def test_loaders_take_raw_by_default_and_ema_when_asked(trained):

@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmstm.engine import CorruptCheckpointError
+from mmstm.checkpoint import CorruptCheckpointError
 
 from tests.conftest import REPO_ROOT, tiny_classifier_config
 

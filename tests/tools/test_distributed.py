@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmstm.engine import load_weights_only
+from mmstm.checkpoint import read_checkpoint
 
 from tests.conftest import REPO_ROOT, tiny_arch
 
@@ -45,7 +45,8 @@ def write_config(path, data_root, batch_size, max_epochs, drop_path=0.0,
                               classes=f'{data_root}/classes.txt')
     cfg.param_scheduler = []
     cfg.train_cfg.update(max_epochs=max_epochs, val_interval=max_epochs)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.default_hooks.checkpoint = dict(type='mmstm.SafeCheckpointHook',
+                                        interval=1)
     cfg.custom_imports.imports.append('tests.tools.rank_weights_hook')
     cfg.custom_hooks.append(dict(type='SaveRankWeights'))
     cfg.dump(str(path))
@@ -148,8 +149,8 @@ def test_two_process_run_resumes_exactly(two_process_run,
                           drop_path=0.3)
     dist_train(config, root / 'resumed', 29612)
     dist_train(long_config, root / 'resumed', 29613, '--resume')
-    expected = load_weights_only(str(root / 'uninterrupted' / 'epoch_3.pth'))
-    got = load_weights_only(str(root / 'resumed' / 'epoch_3.pth'))
+    expected = read_checkpoint(str(root / 'uninterrupted' / 'epoch_3.pth'))
+    got = read_checkpoint(str(root / 'resumed' / 'epoch_3.pth'))
     for key, value in expected['state_dict'].items():
         assert torch.equal(value, got['state_dict'][key]), key
 

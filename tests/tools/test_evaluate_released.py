@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmstm.engine import load_weights_only
+from mmstm.checkpoint import read_checkpoint
 
 from tests.conftest import (RELEASED_FAMILIES, REPO_ROOT, data_file,
                             reference_arch)
@@ -51,7 +51,7 @@ def run(*args):
 def test_converted_checkpoint_through_tools_and_inferencer(stm, tmp_path):
     from mmpretrain.apis import ImageClassificationInferencer
     ref_file = data_file(f'reference/official_small_{stm}.pth')
-    ref = load_weights_only(ref_file)
+    ref = read_checkpoint(ref_file)
     images = data_file('imagenet-val-mini/val')
     num_classes = ref['arch']['num_classes']
     with open(data_file('imagenet-val-mini/val.txt')) as f:

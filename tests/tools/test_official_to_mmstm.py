@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 
-from mmstm.engine import load_weights_only
+from mmstm.checkpoint import read_checkpoint
 
 from tests.conftest import (CLASSIFICATION_DEMO, REPO_ROOT, data_file,
                             released_mask_rcnn)
@@ -35,7 +35,7 @@ def convert(config, src, dst, *options):
 
 def test_converts_a_released_checkpoint(tmp_path):
     src = data_file('reference/official_small_convnext.pth')
-    official = load_weights_only(src)['state_dict']
+    official = read_checkpoint(src)['state_dict']
     released = tmp_path / 'released.pth'
     ema = {k: v + 1 if v.is_floating_point() else v
            for k, v in official.items()}
@@ -45,7 +45,7 @@ def test_converts_a_released_checkpoint(tmp_path):
         dst = tmp_path / 'out' / f'converted_{weights}.pth'
         result = convert(config, str(released), dst, '--weights', weights)
         assert result.returncode == 0, result.stderr[-2000:]
-        converted = load_weights_only(str(dst))
+        converted = read_checkpoint(str(dst))
         assert converted['meta']['weights'].startswith(weights)
         state = converted['state_dict']
         assert len(state) == len(official)
@@ -72,7 +72,7 @@ def test_converts_a_released_mask_rcnn_checkpoint(tmp_path):
     dst = tmp_path / 'converted.pth'
     result = convert(config, src, dst)
     assert result.returncode == 0, result.stderr[-2000:]
-    state = load_weights_only(str(dst))['state_dict']
+    state = read_checkpoint(str(dst))['state_dict']
     model.load_state_dict(state, strict=True)
     torch.testing.assert_close(state['backbone.stages.2.out_norm.weight'],
                                official['backbone.out_norm_2.weight'])

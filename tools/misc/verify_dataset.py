@@ -1,7 +1,8 @@
 """Check a config's datasets before training: every image and annotation of
-the chosen splits is read, and each unreadable or unusable one is listed
-with its file. Exits 1 if any is found (or an annotation file cannot be
-read at all), 0 otherwise.
+the chosen splits is read, and the unreadable, invalid or silently dropped
+ones (for COCO: what mmdet drops while parsing) are counted per reason, with
+the first few of each named. Exits 1 if any is found (or an annotation file
+cannot be read at all), 0 otherwise.
 
     python tools/misc/verify_dataset.py CONFIG [--splits train val test]
 """
@@ -13,7 +14,7 @@ from mmengine.registry import DATASETS, init_default_scope
 from mmengine.utils import ProgressBar
 
 import mmstm  # noqa: F401
-from mmstm.datasets.verify import dataset_problems
+from mmstm.datasets.verify import dataset_problems, summarise
 
 
 def main():
@@ -21,6 +22,8 @@ def main():
     parser.add_argument('config')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'],
                         choices=['train', 'val', 'test'])
+    parser.add_argument('--examples', type=int, default=3,
+                        help='problems named per reason')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
@@ -42,8 +45,8 @@ def main():
         print(f'[{split}] checking {len(dataset)} samples')
         problems = dataset_problems(dataset, ProgressBar(len(dataset)))
         print()
-        for problem in problems:
-            print(f'[{split}] {problem}')
+        for line in summarise(problems, args.examples):
+            print(f'[{split}] {line}')
         found += len(problems)
     print(f'{found} problem(s) found' if found else 'no problems found')
     sys.exit(1 if found else 0)

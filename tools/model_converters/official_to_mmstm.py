@@ -9,22 +9,21 @@ mmstm detection config, e.g. ``configs/detection/swin/
 mask-rcnn_swin-tiny_fpn_1x_coco.py``). The kind is recognised from the keys.
 ``--weights ema`` takes the file's EMA weights (``'model_ema'``) instead of
 the raw ones the paper's code loads (default). DST is written as
-``{'meta', 'state_dict'}`` for ``tools/test.py``,
+``{'meta', 'state_dict'}`` (atomically, with the digest of its contents)
+for ``tools/test.py``,
 ``load_from`` or ``init_cfg=dict(type='Pretrained', ...)``. Every key is
 mapped and loaded strictly, or nothing is written and the error names the
 keys.
 """
 import argparse
-import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from mmstm.engine import (add_weights_argument, choose_weights,
-                          load_weights_only)
-from mmstm.models.backbones.official_checkpoint import load_official_weights
+from mmstm.checkpoint import choose_weights, read_checkpoint, save_checkpoint
+from mmstm.engine import add_weights_argument
+from mmstm.models.backbones.official_weights import load_official_weights
 
 
 def main():
@@ -41,16 +40,13 @@ def main():
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
-    official, weights = choose_weights(load_weights_only(args.src, 'cpu'),
+    official, weights = choose_weights(read_checkpoint(args.src, 'cpu'),
                                        args.weights, args.src)
     converted = load_official_weights(model, official)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save(dict(meta=dict(converted_from=osp.basename(args.src),
-                              config=osp.basename(args.config),
-                              weights=weights),
-                    state_dict=converted), tmp)
-    os.replace(tmp, args.dst)  # never leave a half-written checkpoint
+    save_checkpoint(dict(meta=dict(converted_from=osp.basename(args.src),
+                                   config=osp.basename(args.config),
+                                   weights=weights),
+                         state_dict=converted), args.dst)
     print(f'converted {len(converted)} tensors ({weights}) of {args.src} '
           f'-> {args.dst}')
 

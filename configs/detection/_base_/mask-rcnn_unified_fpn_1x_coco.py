@@ -36,7 +36,14 @@ model = dict(
 
 # exact --resume: random states in every checkpoint, augmentation seeded
 # per sample (the order and aspect-ratio batching stay mmdet's)
-custom_hooks = [dict(type='mmstm.RandomStateHook')]
+custom_hooks = [dict(type='mmstm.RandomStateHook'),
+                # the annotations mmdet drops while loading, in the log
+                dict(type='mmstm.DroppedAnnotationsHook')]
+
+# checkpoints written whole with a digest of their contents, checked when a
+# run loads one (load_from, --resume)
+default_hooks = dict(checkpoint=dict(type='mmstm.SafeCheckpointHook'),
+                     verify_checkpoint=dict(type='mmstm.VerifyCheckpointHook'))
 train_dataloader = dict(
     sampler=dict(type='mmstm.ReproducibleSampler', shuffle=True))
 

@@ -45,6 +45,11 @@ model = dict(
 # exact --resume: random states in every checkpoint, augmentation seeded
 # per sample (mmengine replays the stream up to the resumed iteration)
 custom_hooks = [dict(type='mmstm.RandomStateHook')]
+
+# checkpoints written whole with a digest of their contents, checked when a
+# run loads one (load_from, --resume)
+default_hooks = dict(checkpoint=dict(type='mmstm.SafeCheckpointHook'),
+                     verify_checkpoint=dict(type='mmstm.VerifyCheckpointHook'))
 train_dataloader = dict(
     batch_size=2,
     sampler=dict(type='mmstm.ReproducibleInfiniteSampler', shuffle=True))

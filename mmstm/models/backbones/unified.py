@@ -6,11 +6,10 @@ import torch.utils.checkpoint as cp
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmstm.engine.weights_choice import DEFAULT_WEIGHTS, choose_weights
+from mmstm.checkpoint import DEFAULT_WEIGHTS, choose_weights, read_checkpoint
 from mmstm.registry import MODELS
 
 from ..blocks import BLOCKS
@@ -19,7 +18,7 @@ from ..stms import BaseSTM
 from ..utils.position import AbsolutePositionEmbedding
 from .archs import NUM_STAGES, resolve_arch, stage_stm_cfgs
 from .layers import DOWNSAMPLES, NORM_EPS, STEMS, choose
-from .official_checkpoint import official_backbone_state
+from .official_weights import official_backbone_state
 
 # where the stage LayerNorms sit: in the trunk after every stage (unified
 # classifier), only on the returned outputs (the paper's downstream backbone;
@@ -268,7 +267,7 @@ class UnifiedBackbone(BaseModule):
         given a classifier whose stages end in a norm drops those trunk
         norms, and its output norms keep their fresh initialisation."""
         loaded, description = choose_weights(
-            CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu'),
+            read_checkpoint(checkpoint, map_location='cpu'),
             weights, checkpoint)
         state = official_backbone_state(self, loaded)
         if state is None:  # an mmstm checkpoint

@@ -25,7 +25,7 @@ class DepthwiseConvMixer(BaseSTM):
         projections (bool): The 1x1 projections around the conv. Default True.
     """
 
-    # Official U-ConvNeXt block names (backbones/official_checkpoint.py).
+    # Official U-ConvNeXt block names (backbones/official_weights.py).
     OFFICIAL_BLOCK_KEYS = {
         'dw_norm': 'norm1',
         'dw_input_proj': 'stm.input_proj',

@@ -1,3 +1,5 @@
+"""Weights-only loading: mmengine's training state reads back, a file that
+would run code is refused, by mmengine's own loader and by mmstm's."""
 import os
 
 import pytest
@@ -5,7 +7,9 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmstm.engine.safe_checkpoint import history_buffer_statistic
+import mmstm  # noqa: F401  (allowlists mmengine's training state)
+from mmstm.checkpoint import CorruptCheckpointError, read_checkpoint
+from mmstm.checkpoint.allowlist import history_buffer_statistic
 
 
 class RunsCode:
@@ -16,8 +20,11 @@ class RunsCode:
 def test_a_checkpoint_that_runs_code_is_refused(tmp_path):
     path = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {}, 'payload': RunsCode()}, path)
-    with pytest.raises(RuntimeError, match='Refusing to unpickle'):
-        _load_checkpoint(path)
+    with pytest.raises(Exception, match='Weights only load failed'):
+        _load_checkpoint(path)  # mmengine's loader: torch's default
+    with pytest.raises(CorruptCheckpointError, match='refusing to read') as e:
+        read_checkpoint(path)
+    assert 'GLOBAL' in str(e.value) and 'weights_only' not in str(e.value)
 
 
 def test_getattr_only_reaches_history_buffer_statistics():
@@ -29,17 +36,18 @@ def test_getattr_only_reaches_history_buffer_statistics():
         history_buffer_statistic(HistoryBuffer, '__init__')
 
 
-def test_plain_state_dicts_and_training_state_load(tmp_path):
+@pytest.mark.parametrize('load', [_load_checkpoint, read_checkpoint])
+def test_plain_state_dicts_and_training_state_load(tmp_path, load):
     buffer = HistoryBuffer()
     buffer.update(0.5)
     path = str(tmp_path / 'ckpt.pth')
     torch.save({'state_dict': {'w': torch.ones(2)},
                 'message_hub': {'log_scalars': {'loss': buffer}}}, path)
-    loaded = _load_checkpoint(path)
+    loaded = load(path)
     assert torch.equal(loaded['state_dict']['w'], torch.ones(2))
     assert loaded['message_hub']['log_scalars']['loss'].mean() == 0.5
 
 
 def test_missing_file_is_reported(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        _load_checkpoint(str(tmp_path / 'nope.pth'))
+    with pytest.raises(FileNotFoundError, match='nope.pth not found'):
+        read_checkpoint(str(tmp_path / 'nope.pth'))

@@ -78,21 +78,3 @@ def choose_weights(checkpoint, weights=DEFAULT_WEIGHTS, name='checkpoint'):
                            'state_dict, mmengine layout')}
     chosen['state_dict'], entry = entries[weights]
     return chosen, f'{weights} weights ("{entry}")'
-
-
-def without_ema_hooks(cfg):
-    """``cfg`` without its EMA hooks, for evaluating one chosen set of
-    weights: at test time an EMAHook would evaluate a copy of the loaded
-    weights again (``evaluate_on_origin``) under another name."""
-    hooks = cfg.get('custom_hooks') or []
-    cfg.custom_hooks = [hook for hook in hooks
-                        if not str(hook.get('type', '')).endswith('EMAHook')]
-    return cfg
-
-
-def add_weights_argument(parser, help='of a checkpoint trained with EMA: '
-                         "the raw weights (default, the paper's) or their "
-                         'EMA'):
-    """``--weights raw|ema`` of every tool that reads a checkpoint."""
-    parser.add_argument('--weights', choices=WEIGHTS, default=DEFAULT_WEIGHTS,
-                        help=help)

@@ -5,15 +5,15 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from mmstm.engine import load_weights_only
+from mmstm.checkpoint import read_checkpoint
+from mmstm.checkpoint.official_layout import (convert_detector_key,
+                                              convert_key, is_rebuilt_buffer)
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
 from mmstm.models.backbones.archs import resolve_arch
-from mmstm.models.backbones.official_checkpoint import (block_key_map,
-                                                        convert_detector_key,
-                                                        convert_key,
-                                                        is_rebuilt_buffer,
-                                                        load_official_backbone,
-                                                        load_official_weights)
+from mmstm.models.backbones.official_weights import (block_key_map,
+                                                     load_official_backbone,
+                                                     load_official_weights,
+                                                     rebuilt_buffers)
 
 from tests.conftest import RELEASED_ARCHS, REPO_ROOT, data_file, reference_arch
 
@@ -36,7 +36,7 @@ def classifier(arch, num_classes):
 
 @pytest.mark.parametrize('stm', sorted(STM_TYPES))
 def test_reference_outputs_are_reproduced(stm):
-    ref = load_weights_only(data_file(f'reference/official_small_{stm}.pth'))
+    ref = read_checkpoint(data_file(f'reference/official_small_{stm}.pth'))
     arch = reference_arch(stm, ref['arch'])
     model = classifier(arch, ref['arch']['num_classes'])
     load_official_weights(model, ref['state_dict'])
@@ -57,7 +57,7 @@ def test_every_released_key_maps_onto_the_model(arch):
     stm_type = STM_TYPES[arch.split('-')[0]]
     keys = block_key_map(stm_type)
     mapped = {convert_key(k, keys): k for k in manifest
-              if not is_rebuilt_buffer(k, stm_type)}
+              if not is_rebuilt_buffer(k, rebuilt_buffers(stm_type))}
     assert None not in mapped
     assert set(mapped) == set(target)
     for ours, official in mapped.items():
@@ -65,7 +65,7 @@ def test_every_released_key_maps_onto_the_model(arch):
 
 
 def test_a_mismatching_checkpoint_is_refused_whole():
-    ref = load_weights_only(data_file('reference/official_small_convnext.pth'))
+    ref = read_checkpoint(data_file('reference/official_small_convnext.pth'))
     model = classifier('convnext-micro', 10)  # dims differ from the file's
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with pytest.raises((KeyError, ValueError), match='arch|match'):
@@ -140,8 +140,9 @@ def test_every_released_detector_backbone_key_maps(arch):
               for k, v in detection_backbone(config).state_dict().items()}
     stm_type = STM_TYPES[stm]
     keys = block_key_map(stm_type)
+    rebuilt = rebuilt_buffers(stm_type)
     mapped = {convert_detector_key('backbone.' + k, keys): k
-              for k in manifest if not is_rebuilt_buffer(k, stm_type)}
+              for k in manifest if not is_rebuilt_buffer(k, rebuilt)}
     assert None not in mapped
     assert set(mapped) == set(target)
     for ours, official in mapped.items():

@@ -10,16 +10,15 @@ Two kinds of release (github.com/OpenGVLab/STM-Evaluation):
   ``stage_norms`` but with a norm per returned map, ``out_norm_<i>``; neck
   and heads under mmdet's names, which mmdet 3.x kept.
 
-Block-level names differ per mixer: a mixer class lists its own renames in
-``OFFICIAL_BLOCK_KEYS`` (official prefix -> mmstm prefix inside the block),
-merged over the defaults below, and in ``OFFICIAL_IGNORED_KEYS`` the official
-buffers it rebuilds from the input shape (masks, index tables). Values are
-reshaped to the target shape when only the layout differs (1x1 conv vs
-linear, layer-scale broadcasting shape).
+Block-level names differ per mixer: the functions here take ``block_keys``
+(official prefix -> mmstm prefix inside a block, merged over
+:data:`DEFAULT_BLOCK_KEYS`) and ``rebuilt`` (official buffers the mixer
+rebuilds from the input shape: masks, index tables), which the model side
+reads from the mixer class (``mmstm.models.backbones.official_weights``).
+Values are reshaped to the target shape when only the layout differs (1x1
+conv vs linear, layer-scale broadcasting shape).
 """
 import re
-
-from ..stms.base import mixer_class
 
 DEFAULT_BLOCK_KEYS = {
     'gamma_1': 'gamma1',
@@ -52,17 +51,10 @@ BLOCK_KEY = re.compile(r'^stages\.(\d)\.(\d+)\.(.+)$')
 DETECTOR_BACKBONE = 'backbone.'
 
 
-def block_key_map(stm_type):
-    """Official -> mmstm block-level prefixes for the mixer ``stm_type``."""
-    return dict(DEFAULT_BLOCK_KEYS,
-                **getattr(mixer_class(stm_type), 'OFFICIAL_BLOCK_KEYS', {}))
-
-
-def is_rebuilt_buffer(key, stm_type):
-    """Whether ``key`` is an official buffer the mixer rebuilds itself."""
+def is_rebuilt_buffer(key, rebuilt):
+    """Whether ``key`` is an official block buffer named in ``rebuilt``."""
     match = BLOCK_KEY.match(_backbone_key(key))
-    return bool(match) and match.group(3) in getattr(
-        mixer_class(stm_type), 'OFFICIAL_IGNORED_KEYS', ())
+    return bool(match) and match.group(3) in rebuilt
 
 
 def _backbone_key(key):
@@ -96,14 +88,15 @@ def convert_key(key, block_keys):
     return None
 
 
-def rename_official_keys(official, stm_type, convert=convert_key):
+def rename_official_keys(official, block_keys, rebuilt=(),
+                         convert=convert_key):
     """``(renamed, unmapped)``: ``official`` under mmstm keys (values as
-    they are; the buffers the mixer rebuilds dropped) and the official keys
+    they are; the buffers in ``rebuilt`` dropped) and the official keys
     ``convert`` has no name for."""
-    block_keys = block_key_map(stm_type)
+    block_keys = dict(DEFAULT_BLOCK_KEYS, **block_keys)
     renamed, unmapped = {}, []
     for key, value in official.items():
-        if is_rebuilt_buffer(key, stm_type):
+        if is_rebuilt_buffer(key, rebuilt):
             continue
         new_key = convert(key, block_keys)
         if new_key is None:
@@ -125,10 +118,11 @@ def fit_shape(key, value, target_shape):
     return value.reshape(target_shape)
 
 
-def convert_official_state_dict(official, target, stm_type,
+def convert_official_state_dict(official, target, block_keys, rebuilt=(),
                                 convert=convert_key):
     """Map ``official`` (a state dict in the official layout) onto the keys
-    and shapes of ``target`` (an mmstm model's state dict); ``convert`` maps
+    and shapes of ``target`` (an mmstm model's state dict), with the
+    mixer's ``block_keys`` and ``rebuilt`` buffers; ``convert`` maps
     one key (:func:`convert_key` for classifiers,
     :func:`convert_detector_key` for detectors).
 
@@ -137,7 +131,8 @@ def convert_official_state_dict(official, target, stm_type,
     shape that no reshape explains, so a mismatching checkpoint is never
     loaded half-way.
     """
-    renamed, unmapped = rename_official_keys(official, stm_type, convert)
+    renamed, unmapped = rename_official_keys(official, block_keys, rebuilt,
+                                             convert)
     unmapped += [f'-> {key}' for key in renamed if key not in target]
     converted = {key: fit_shape(key, value, target[key].shape)
                  for key, value in renamed.items() if key in target}
@@ -167,63 +162,6 @@ def official_layout(checkpoint):
     return None, None
 
 
-def _stm_type(backbone):
-    stm_types = {cfg['type'] for cfg in backbone.arch['stm']}
-    if len(stm_types) != 1:
-        raise ValueError(f'expected one mixer type, got {sorted(stm_types)}')
-    return stm_types.pop()
-
-
-def official_backbone_state(backbone, checkpoint):
-    """The backbone weights in ``checkpoint``, an official release of either
-    kind or a bare official backbone state dict, under the keys and shapes
-    of ``backbone`` (an mmstm ``UnifiedBackbone``); ``None`` when
-    ``checkpoint`` is not in an official layout. Completeness is left to the
-    caller (a downstream backbone drops a classifier's trunk norms)."""
-    kind, state = official_layout(checkpoint)
-    if kind is None:
-        return None
-    convert = convert_detector_key if kind == 'detector' else convert_key
-    renamed, unmapped = rename_official_keys(state, _stm_type(backbone),
-                                             convert)
-    if unmapped:
-        raise KeyError(f'official checkpoint keys without an mmstm '
-                       f'counterpart: {unmapped[:10]} ({len(unmapped)})')
-    own = backbone.state_dict()
-    weights = {}
-    for key, value in renamed.items():
-        if key.startswith(DETECTOR_BACKBONE):  # not the neck or heads
-            key = key[len(DETECTOR_BACKBONE):]
-            # other sizes (position tables) are resized by their modules
-            same_size = key in own and value.numel() == own[key].numel()
-            weights[key] = value.reshape(own[key].shape) if same_size \
-                else value
-    return weights
-
-
-def load_official_backbone(backbone, official):
-    """Load ``official``, a bare official backbone state dict (classifier
-    trunk or downstream backbone, e.g. the ``backbone.`` part of a Mask R-CNN
-    release without its prefix), strictly into ``backbone``."""
-    backbone.load_state_dict(official_backbone_state(backbone, official),
-                             strict=True)
-
-
-def load_official_weights(model, official):
-    """Convert ``official`` for ``model`` and load it strictly.
-
-    ``official`` is a released checkpoint (or its bare state dict): an
-    ImageNet classifier for an mmpretrain ``ImageClassifier`` with an mmstm
-    backbone and ``ExpandPoolNeck``, or a Mask R-CNN detector for the mmdet
-    model of the matching mmstm detection config (built with
-    ``downstream=True``). Returns the converted state dict."""
-    kind, state = official_layout(official)
-    if kind is None:
-        raise KeyError('not an official checkpoint: neither its "model" nor '
-                       'its "state_dict" has the official key layout '
-                       '(downsample_layers.*, stages.*)')
-    convert = convert_detector_key if kind == 'detector' else convert_key
-    converted = convert_official_state_dict(
-        state, model.state_dict(), _stm_type(model.backbone), convert)
-    model.load_state_dict(converted, strict=True)
-    return converted
+def converter_of(kind):
+    """The key converter of an official layout ``kind``."""
+    return convert_detector_key if kind == 'detector' else convert_key
