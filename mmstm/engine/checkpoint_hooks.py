@@ -9,8 +9,9 @@ changes what was loaded (the EMA hook swaps weights back):
   mmengine's ``CheckpointHook`` (same arguments), last of all hooks, writing
   through :class:`~mmstm.checkpoint.AtomicLocalBackend` with the digest;
 * ``default_hooks.verify_checkpoint =
-  dict(type='mmstm.VerifyCheckpointHook')``: first of all hooks on load (``load_from``, ``--resume``), it checks the
-  digest and names the file when the contents differ.
+  dict(type='mmstm.VerifyCheckpointHook')``: first of all hooks on load
+  (``load_from``, ``--resume``), it checks the digest and names the file
+  when the contents differ.
 """
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.runner.checkpoint import find_latest_checkpoint
