@@ -162,6 +162,21 @@ def tiny_classifier_config(tmp_path, family='convnext'):
     return path
 
 
+def flip_a_byte(path, record_suffix='/data/0', at=1000):
+    """Flip one byte inside the stored bytes of a tensor."""
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist()
+                    if i.filename.endswith(record_suffix))
+    data = bytearray(path.read_bytes())
+    with open(path, 'rb') as f:  # the data follow the local header
+        f.seek(info.header_offset + 26)
+        name_length, extra_length = np.frombuffer(f.read(4), '<u2')
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start + at] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
 class LoopbackServer:
     """An HTTP server on 127.0.0.1 serving files put in ``root``; a path
     under ``/truncated/`` announces the whole file and sends half of it,

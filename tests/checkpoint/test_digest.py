@@ -2,7 +2,6 @@
 flipped inside a tensor is an error naming the file; a file without a
 digest reads, and the log says it was not verified."""
 import logging
-import zipfile
 
 import numpy as np
 import pytest
@@ -11,6 +10,8 @@ from mmengine.logging.history_buffer import HistoryBuffer
 
 from mmstm.checkpoint import (DIGEST_KEY, CorruptCheckpointError,
                               content_digest, read_checkpoint, save_checkpoint)
+
+from tests.conftest import flip_a_byte
 
 
 def training_state():
@@ -23,20 +24,6 @@ def training_state():
             'message_hub': {'log_scalars': {'loss': buffer},
                             'runtime_info': {'mean': np.float32(0.5),
                                              'ids': np.arange(3)}}}
-
-
-def flip_a_byte(path, record_suffix='/data/0', at=1000):
-    """Flip one byte inside the stored bytes of a tensor."""
-    with zipfile.ZipFile(path) as archive:
-        info = next(i for i in archive.infolist()
-                    if i.filename.endswith(record_suffix))
-    data = bytearray(path.read_bytes())
-    with open(path, 'rb') as f:  # the data follow the local header
-        f.seek(info.header_offset + 26)
-        name_length, extra_length = np.frombuffer(f.read(4), '<u2')
-    start = info.header_offset + 30 + name_length + extra_length
-    data[start + at] ^= 0x40
-    path.write_bytes(bytes(data))
 
 
 def test_a_saved_checkpoint_reads_back_verified(tmp_path, caplog):

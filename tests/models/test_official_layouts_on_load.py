@@ -6,7 +6,7 @@ import torch
 from mmengine.runner import load_checkpoint
 from torch import nn
 
-import mmstm  # noqa: F401  (installs the conversion)
+import mmstm  # noqa: F401
 
 from tests.conftest import released_mask_rcnn
 
