@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 
 from mmstm.datasets import name_files_in_read_errors, skip_unreadable_images
 from mmstm.engine import (check_start_checkpoint, end_gloo_process_group,
-                          lock_work_dir, use_fp32_without_cuda,
+                          lock_work_dir_of_run, use_fp32_without_cuda,
                           use_gloo_without_cuda)
 from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
                                           build_runner)
@@ -116,8 +116,7 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_schedule(cfg)
-    if int(os.environ.get('RANK', 0)) == 0:  # one lock per run
-        lock_work_dir(cfg.work_dir)
+    lock_work_dir_of_run(cfg.work_dir, cfg.launcher)
     check_start_checkpoint(cfg)
     build_runner(cfg).train()
     end_gloo_process_group()

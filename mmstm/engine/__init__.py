@@ -8,11 +8,13 @@ from .ema_hook import EMAHook
 from .random_state_hook import RandomStateHook
 from .strict_loading import (add_weights_argument, load_for_evaluation,
                              without_ema_hooks)
-from .work_dir_lock import WorkDirBusyError, lock_work_dir
+from .work_dir_lock import (WorkDirBusyError, lock_work_dir,
+                            lock_work_dir_of_run)
 
 __all__ = ['CPUDistributedDataParallel', 'DroppedAnnotationsHook', 'EMAHook',
            'RandomStateHook', 'check_start_checkpoint',
            'SafeCheckpointHook', 'VerifyCheckpointHook', 'WorkDirBusyError',
            'add_weights_argument', 'end_gloo_process_group',
-           'load_for_evaluation', 'lock_work_dir', 'use_fp32_without_cuda',
+           'load_for_evaluation', 'lock_work_dir', 'lock_work_dir_of_run',
+           'use_fp32_without_cuda',
            'use_gloo_without_cuda', 'without_ema_hooks']

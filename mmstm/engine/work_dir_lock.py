@@ -13,6 +13,9 @@ import socket
 import time
 
 LOCK_NAME = '.mmstm-run.lock'
+# where each launcher puts the global rank before mmengine starts
+RANK_VARIABLES = {'pytorch': 'RANK', 'slurm': 'SLURM_PROCID',
+                  'mpi': 'OMPI_COMM_WORLD_RANK'}
 _held = {}  # work dir -> open lock file, for the life of the process
 
 
@@ -46,3 +49,12 @@ def lock_work_dir(work_dir):
                f'{time.strftime("%Y-%m-%d %H:%M:%S %Z")}\n')
     lock.flush()
     _held[work_dir] = lock
+
+
+def lock_work_dir_of_run(work_dir, launcher='none'):
+    """:func:`lock_work_dir` in the process of global rank 0 of a run
+    started with ``launcher`` (the other processes belong to the same
+    run)."""
+    variable = RANK_VARIABLES.get(launcher)
+    if variable is None or int(os.environ.get(variable, 0)) == 0:
+        lock_work_dir(work_dir)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from mmstm.engine import WorkDirBusyError, lock_work_dir
+from mmstm.engine import WorkDirBusyError, lock_work_dir, lock_work_dir_of_run
 from mmstm.engine.work_dir_lock import LOCK_NAME
 
 from tests.conftest import REPO_ROOT, tiny_classifier_config
@@ -73,3 +73,17 @@ def test_a_second_training_into_a_live_work_dir_stops_at_once(
     assert f'is in use by another run (pid {first.pid} on ' in second.stderr
     # stopped before building anything: no log folder of its own
     assert len([p for p in work_dir.iterdir() if p.is_dir()]) <= 1
+
+
+@pytest.mark.parametrize('launcher, variable', [
+    ('pytorch', 'RANK'), ('slurm', 'SLURM_PROCID'),
+    ('mpi', 'OMPI_COMM_WORLD_RANK')])
+def test_only_the_first_process_of_a_distributed_run_locks(
+        tmp_path, monkeypatch, launcher, variable):
+    monkeypatch.setenv(variable, '1')
+    lock_work_dir_of_run(str(tmp_path / 'other'), launcher)
+    assert not (tmp_path / 'other' / LOCK_NAME).exists()
+    monkeypatch.setenv(variable, '0')
+    lock_work_dir_of_run(str(tmp_path / 'first'), launcher)
+    assert f'pid {os.getpid()} ' in (tmp_path / 'first' / LOCK_NAME
+                                     ).read_text()
