@@ -11,6 +11,7 @@ import os
 import os.path as osp
 import socket
 import time
+import warnings
 
 LOCK_NAME = '.mmstm-run.lock'
 # where each launcher puts the global rank before mmengine starts
@@ -43,6 +44,11 @@ def lock_work_dir(work_dir):
             f'{work_dir} is in use by another run ({holder}). Wait for it '
             'to end, stop it, or give this run another --work-dir.'
         ) from None
+    except OSError as error:  # a file system without locks (some NFS)
+        lock.close()
+        warnings.warn(f'cannot lock {path} ({error}): a second run into '
+                      f'{work_dir} would not be stopped')
+        return
     lock.seek(0)
     lock.truncate()
     lock.write(f'pid {os.getpid()} on {socket.gethostname()}, started '
