@@ -140,7 +140,9 @@ ARCHS.update(
         micro=[3, 3, 6, 3], tiny=[2, 2, 7, 2], small=[2, 2, 20, 2],
         base=[2, 2, 20, 2]),
         lambda scale: _heads(*ATTENTION_HEADS[scale])),
-    # VMamba v2's SS2D setting: state size 1, inner width = channels
+    # VMamba v2's SS2D sizes (state size 1, inner width = channels), not its
+    # operator: v2 drops the SiLU(z) gate and projection biases, SS2D here
+    # keeps both
     **_arena('ss2d', dict(type='SelectiveScan2D', d_state=1, ssm_ratio=1.0),
              dict(micro=[3, 3, 7, 3], tiny=[2, 2, 8, 2], small=[2, 2, 20, 2],
                   base=[2, 2, 20, 2])),

@@ -38,6 +38,10 @@ class LargeKernelConvMixer(BaseSTM):
     re-parameterisation), which computes the same function as the training
     form in eval mode.
 
+    This is RepLKNet's ``ReparamLargeKernelConv`` (one parallel small
+    kernel). UniRepLKNet's dilated re-parameterised block (several dilated
+    small kernels in parallel) is a different operator.
+
     Args:
         embed_dims (int): Channels.
         num_heads (int, optional): Unused; accepted for the common contract.

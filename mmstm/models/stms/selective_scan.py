@@ -140,6 +140,11 @@ class SelectiveScan2D(BaseSTM):
     matrix ``C`` depend on the token; the four outputs merged back onto the
     map, LayerNorm, gated by ``SiLU(z)``, projected back.
 
+    With ``d_state=1, ssm_ratio=1`` (the arena's setting) it has the sizes
+    of VMamba v2's small models, not their exact operator: those drop the
+    ``SiLU(z)`` gate (forward type ``v05_noz``) and have no biases in their
+    projections, while this mixer keeps the gate and has projection biases.
+
     Args:
         embed_dims (int): Channels.
         num_heads (int, optional): Unused; accepted for the common contract.
