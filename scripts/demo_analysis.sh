@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 PY=${MMSTM_VENV:-$PWD/.venv}/bin/python
 MODELS=()
-FAMILIES="from mmstm.models.backbones.archs import FAMILIES; print(*FAMILIES)"
+FAMILIES="from mmstm.models.backbones.archs import FAMILY_NAMES; print(*FAMILY_NAMES)"
 for stm in $("$PY" -c "$FAMILIES"); do
     checkpoint=work_dirs/demo_mixers/$stm/epoch_30.pth
     [ -f "$checkpoint" ] || bash scripts/demo_mixers.sh "$stm"

@@ -17,7 +17,7 @@ bash scripts/setup_env.sh
 PY=${MMSTM_VENV:-$PWD/.venv}/bin/python
 read -r -a SEEDS <<< "${SEEDS:-0 1 2}"
 STMS=("$@")
-FAMILIES="from mmstm.models.backbones.archs import FAMILIES; print(*FAMILIES)"
+FAMILIES="from mmstm.models.backbones.archs import FAMILY_NAMES; print(*FAMILY_NAMES)"
 [ ${#STMS[@]} -eq 0 ] && read -r -a STMS <<< "$("$PY" -c "$FAMILIES")"
 
 "$PY" tools/dataset_converters/make_demo_data.py --tasks classification --out data/demo
