@@ -66,3 +66,16 @@ print(f'[setup_env] ok: torch {torch.__version__}, torchvision '
       f'{torchvision.__version__}, mmcv {mmcv.__version__}, '
       f'mmengine {mmengine.__version__}')
 PY
+
+# The docs tests open the built manual in headless Chromium (Debian's
+# package). Installed here where it is missing and this user may; otherwise
+# those tests say they were skipped and why.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing chromium (Debian) for the docs' browser check"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+      || log "warning: could not install chromium; the browser check will be skipped"
+  else
+    log "chromium not found: the docs' browser check will be skipped (apt-get install chromium)"
+  fi
+fi

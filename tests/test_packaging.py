@@ -62,7 +62,8 @@ def test_an_installed_copy_finds_its_models_outside_the_checkout(
         'import mmstm, mmpretrain\n'
         'from mmstm.apis import resolve_model\n'
         'model = mmpretrain.get_model("u-swin-micro_3rdparty_in1k")\n'
-        'print("RESULT", mmstm.__file__, len(mmpretrain.list_models("u-*")),'
+        'print("RESULT", mmstm.__file__,'
+        ' len(mmpretrain.list_models("u-*_3rdparty_in1k")),'
         ' resolve_model("mask-rcnn_u-pvt-tiny_fpn_1x_coco")[0],'
         ' type(model.backbone).__name__)\n')
     result = subprocess.run(

@@ -6,7 +6,7 @@ from .complexity import count_flops, count_parameters, measure_throughput
 from .models import TensorForward, build_model, load_config
 
 COLUMNS = ('model', 'params_M', 'resolution', 'gflops', 'infer_img_s',
-           'train_img_s')
+           'train_img_s', 'infer_peak_mib', 'train_peak_mib')
 
 
 def model_name(config_path):
@@ -28,11 +28,15 @@ def complexity_rows(configs, resolutions=(224, ), batch_size=8,
             timing = dict(batch_size=batch_size, img_size=size, device=device,
                           amp=amp, channels_last=channels_last,
                           warmup=warmup, repeats=repeats)
-            row['infer_img_s'] = measure_throughput(
-                model, **timing)['images_per_s'] if repeats else None
-            row['train_img_s'] = measure_throughput(
-                model, train=True, **timing)['images_per_s'] \
-                if train and repeats else None
+            infer = measure_throughput(model, **timing) if repeats else {}
+            trained = measure_throughput(model, train=True, **timing) \
+                if train and repeats else {}
+            # peak memory: CUDA's max allocated, or the process RSS (run one
+            # config per process for RSS figures of its own)
+            row.update(infer_img_s=infer.get('images_per_s'),
+                       train_img_s=trained.get('images_per_s'),
+                       infer_peak_mib=infer.get('peak_memory_mib'),
+                       train_peak_mib=trained.get('peak_memory_mib'))
             if progress:
                 progress(row)
             yield row

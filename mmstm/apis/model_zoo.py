@@ -74,17 +74,21 @@ def model_top1(name):
     return published_metric(name, 'Top 1 Accuracy')
 
 
-def list_models(pattern='*'):
-    """Names of the released models matching the shell ``pattern``."""
-    return sorted(name for name in _models()
-                  if fnmatch.fnmatch(name, pattern))
+def list_models(pattern='*', released_only=False):
+    """Names of the models of the index matching the shell ``pattern``;
+    with ``released_only``, those with released weights only (the arena
+    families and the segmentation configs have none)."""
+    return sorted(name for name, entry in _models().items()
+                  if fnmatch.fnmatch(name, pattern)
+                  and (not released_only or 'Weights' in entry))
 
 
 def resolve_model(name):
-    """``(config path, weights URL)`` of the released model ``name``, e.g.
-    for ``DetInferencer(model=config, weights=weights)``."""
+    """``(config path, weights URL)`` of the model ``name``, e.g. for
+    ``DetInferencer(model=config, weights=weights)``; the URL is None for a
+    model without released weights."""
     entry = model_entry(name)
-    return entry['Config'], entry['Weights']
+    return entry['Config'], entry.get('Weights')
 
 
 def register_with_mmpretrain():
