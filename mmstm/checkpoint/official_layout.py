@@ -92,8 +92,8 @@ def rename_official_keys(official, block_keys, rebuilt=(),
                          convert=convert_key):
     """``(renamed, unmapped)``: ``official`` under mmstm keys (values as
     they are; the buffers in ``rebuilt`` dropped) and the official keys
-    ``convert`` has no name for."""
-    block_keys = dict(DEFAULT_BLOCK_KEYS, **block_keys)
+    ``convert`` has no name for; ``block_keys`` is the mixer's whole map
+    (:data:`DEFAULT_BLOCK_KEYS` with its renames)."""
     renamed, unmapped = {}, []
     for key, value in official.items():
         if is_rebuilt_buffer(key, rebuilt):

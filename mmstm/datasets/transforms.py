@@ -39,11 +39,9 @@ def skip_unreadable_images(cfg):
     :class:`LoadImageOrSkip` in the training pipeline. Returns ``cfg``."""
     if not cfg.get('skip_unreadable_images', False):
         return cfg
-    dataset = cfg.train_dataloader.dataset
-    while 'pipeline' not in dataset and 'dataset' in dataset:
-        dataset = dataset.dataset  # e.g. RepeatDataset
     swapped = 0
-    for transform in dataset.get('pipeline', []):
+    for transform in [t for pipeline in _pipelines(cfg, ['train'])
+                      for t in pipeline]:
         if transform['type'] in ('LoadImageFromFile',
                                  'mmcv.LoadImageFromFile'):
             transform['type'] = 'mmstm.LoadImageOrSkip'

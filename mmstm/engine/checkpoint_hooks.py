@@ -37,13 +37,13 @@ class SafeCheckpointHook(CheckpointHook):
         add_digest(checkpoint)
 
 
-def file_being_loaded(runner):
-    """The file ``runner`` is loading, as its ``load_or_resume`` chooses."""
-    if runner._load_from is not None:
-        return runner._load_from
-    if runner._resume:
-        return find_latest_checkpoint(runner.work_dir)
-    return 'the checkpoint the runner loads'
+def start_checkpoint(load_from, resume, work_dir):
+    """The checkpoint a run starts from, as mmengine's ``load_or_resume``
+    chooses it: ``load_from``, else with ``resume`` the work directory's
+    latest; None for a fresh start."""
+    if load_from is None and resume:
+        return find_latest_checkpoint(work_dir)
+    return load_from
 
 
 @HOOKS.register_module()
@@ -55,7 +55,10 @@ class VerifyCheckpointHook(Hook):
     priority = 'HIGHEST'
 
     def after_load_checkpoint(self, runner, checkpoint):
-        checked(checkpoint, file_being_loaded(runner), runner.logger)
+        source = start_checkpoint(runner._load_from, runner._resume,
+                                  runner.work_dir)
+        checked(checkpoint, source or 'the checkpoint the runner loads',
+                runner.logger)
 
 
 def check_start_checkpoint(cfg):
@@ -63,8 +66,7 @@ def check_start_checkpoint(cfg):
     (``resume``/``load_from`` as the runner chooses) is whole, or stop now
     with what the file is (:func:`~mmstm.checkpoint.check_whole`), instead
     of torch's parser error after the run has set up."""
-    source = cfg.get('load_from')
-    if cfg.get('resume') and source is None:
-        source = find_latest_checkpoint(cfg.work_dir)
+    source = start_checkpoint(cfg.get('load_from'), cfg.get('resume'),
+                              cfg.work_dir)
     if source and '://' not in source:
         check_whole(source)

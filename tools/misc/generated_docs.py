@@ -20,7 +20,7 @@ import yaml
 
 from mmstm.apis.model_zoo import (PACKAGE_DIR, list_models, model_entry,
                                   published_metric)
-from mmstm.models.backbones.archs import FAMILY_NAMES, SCALES, resolve_arch
+from mmstm.models.backbones.archs import FAMILY_NAMES, SCALES, mixer_types
 from mmstm.models.stms import mixer_class, registered_mixers
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -76,11 +76,7 @@ def _sentence(cls):
 
 def family_mixers(family):
     """The mixer types of ``family`` (a stage may have its own)."""
-    arch = resolve_arch(f'{family}-tiny')
-    types = [cfg['type'] for cfg in arch['stm']]
-    types += [options['type'] for options in
-              arch.get('stage_stm_options') or [] if 'type' in options]
-    return list(dict.fromkeys(types))
+    return mixer_types(f'{family}-tiny')
 
 
 def _paper_link(paper):
@@ -98,26 +94,25 @@ def mixer_table():
 
 
 def family_table():
-    released = {entry.split('_')[0][2:].rsplit('-', 1)[0]
-                for entry in list_models('u-*_3rdparty_in1k')}
     lines = ['| family | mixer | from | released weights |',
              '|---|---|---|---|']
     for family in FAMILY_NAMES:
         mixers = ' + '.join(f'`{m}`' for m in family_mixers(family))
         papers = '; '.join(_paper_link(p) for p in PAPERS[family])
+        released = list_models(f'u-{family}-*', released_only=True)
         lines.append(f'| `{family}` | {mixers} | {papers} | '
-                     f'{"yes" if family in released else "no"} |')
+                     f'{"yes" if released else "no"} |')
     return lines
 
 
 def _released(pattern):
     """``(arch, model entry)`` of the released models named by ``pattern``
     (``{arch}`` in it), in family order within each scale's block."""
-    names = set(list_models())
+    names = set(list_models(released_only=True))
     for family in FAMILY_NAMES:
         for scale in SCALES:
             name = pattern.format(arch=f'{family}-{scale}')
-            if name in names and 'Weights' in model_entry(name):
+            if name in names:
                 yield f'{family}-{scale}', model_entry(name)
 
 

@@ -81,7 +81,7 @@ def write_model_index():
 
 
 def main():
-    from mmstm.models.backbones.archs import FAMILY_NAMES, resolve_arch
+    from mmstm.models.backbones.archs import FAMILY_NAMES, mixer_types
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tasks', nargs='+', default=list(TASKS),
                         choices=list(TASKS))
@@ -92,11 +92,7 @@ def main():
             if not osp.isdir(folder) or released(folder):
                 continue
             configs = sorted(glob.glob(osp.join(folder, '*.py')))
-            arch = resolve_arch(f'{family}-tiny')
-            mixers = list(dict.fromkeys(
-                [cfg['type'] for cfg in arch['stm']]
-                + [options['type'] for options in
-                   arch.get('stage_stm_options') or [] if 'type' in options]))
+            mixers = mixer_types(f'{family}-tiny')
             with open(osp.join(folder, 'metafile.yml'), 'w') as f:
                 yaml.safe_dump(metafile(task, family, mixers, configs), f,
                                sort_keys=False, width=79)

@@ -223,6 +223,15 @@ def downstream_stm_cfg(cfg):
     return dict(options, **cfg)
 
 
+def mixer_types(arch):
+    """The mixer types the blocks of ``arch`` (a name or dict) use, in
+    stage order, each once."""
+    arch = resolve_arch(arch)
+    return list(dict.fromkeys(
+        cfg['type'] for stage in range(NUM_STAGES)
+        for cfg in stage_stm_cfgs(arch, stage)))
+
+
 def stage_stm_cfgs(arch, stage, downstream=False):
     """Mixer configs of the blocks of ``stage``, cycling ``arch['stm']``
     with the stage's options merged in (options with a ``type`` replace the

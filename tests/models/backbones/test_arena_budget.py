@@ -4,7 +4,7 @@ U-ConvNeXt's."""
 import pytest
 
 from mmstm.analysis.complexity import count_flops, count_parameters
-from mmstm.models.backbones.archs import ARCHS, split_arch_name
+from mmstm.models.backbones.archs import ARCHS, mixer_types, split_arch_name
 from mmstm.models.backbones.unified import UnifiedBackbone
 
 from tests.conftest import RELEASED_FAMILIES
@@ -46,3 +46,9 @@ def test_flops_within_the_convnext_budget(arch):
     # micro and tiny (the larger scales repeat the same blocks; counting
     # their FLOPs takes minutes on a CPU)
     within_budget(arch, flops=True)
+
+
+def test_mixer_types_count_a_stage_s_own_mixer():
+    assert mixer_types('hybrid-tiny') == ['DepthwiseConvMixer',
+                                          'GlobalAttention']
+    assert mixer_types('swin-micro') == ['ShiftedWindowAttention']
