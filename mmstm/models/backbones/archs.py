@@ -151,6 +151,38 @@ ARCHS.update(
         base=[2, 2, 20, 2]), _hybrid_stages),
 )
 
+
+def _vheat_stages(scale):
+    """vHeat's frequency embeddings at the stages' map sizes at 224x224."""
+    return [dict(freq_size=224 // 4 // 2**i) for i in range(NUM_STAGES)]
+
+
+# The 2024-26 mixers. MambaOut's Gated CNN (8 C^2, 16 C^2 with the unified
+# block's MLP) takes fewer blocks and one in stage 4 above micro; MLLA
+# (5 C^2) and focal modulation, vHeat (4 C^2) a few fewer in stage 3;
+# InceptionNeXt's operator sits in U-ConvNeXt's projections, so it keeps
+# U-ConvNeXt's depths.
+ARCHS.update(
+    **_arena('gatedcnn', dict(type='GatedCNNMixer', kernel_size=7), dict(
+        micro=[2, 2, 5, 2], tiny=[1, 1, 7, 1], small=[1, 1, 16, 1],
+        base=[1, 1, 16, 1])),
+    **_arena('mlla', dict(type='MambaLikeLinearAttention'), dict(
+        micro=[2, 2, 7, 2], tiny=[2, 2, 5, 2], small=[2, 2, 17, 2],
+        base=[2, 2, 17, 2]),
+        lambda scale: _heads(*ATTENTION_HEADS[scale])),
+    **_arena('focal', dict(type='FocalModulation', focal_window=3,
+                           focal_level=2), dict(
+        micro=[3, 3, 5, 3], tiny=[2, 2, 6, 2], small=[2, 2, 19, 2],
+        base=[2, 2, 19, 2])),
+    **_arena('inception', dict(type='InceptionConvMixer',
+                               square_kernel_size=3, band_kernel_size=11),
+             dict(micro=[3, 3, 8, 3], tiny=[2, 2, 9, 2], small=[2, 2, 24, 2],
+                  base=[2, 2, 24, 2])),
+    **_arena('vheat', dict(type='HeatConduction'), dict(
+        micro=[2, 2, 7, 2], tiny=[2, 2, 6, 2], small=[2, 2, 19, 2],
+        base=[2, 2, 19, 2]), _vheat_stages),
+)
+
 SCALES = ('micro', 'tiny', 'small', 'base')
 def split_arch_name(name):
     """``'swin-tiny'`` -> ``('swin', 'tiny')``."""

@@ -48,6 +48,12 @@ class BaseSTM(BaseModule):
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
+    # Mixers reproduced from their authors' own code (the arena) say how the
+    # authors' module maps onto them: key prefixes of the authors' state
+    # dict -> this mixer's (a prefix mapped to None is dropped: buffers the
+    # mixer derives from the input shape).
+    AUTHORS_KEYS = None
+
     def __init__(self, embed_dims, num_heads=None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if embed_dims <= 0:
@@ -60,6 +66,34 @@ class BaseSTM(BaseModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    @classmethod
+    def authors_options(cls, init_args):
+        """This mixer's options for the keyword arguments the authors'
+        module was built with (``AUTHORS_KEYS`` mixers)."""
+        return {}
+
+    @classmethod
+    def convert_authors_state_dict(cls, state_dict):
+        """The authors' mixer ``state_dict`` under this mixer's names, so a
+        mixer trained in the authors' code loads here (``load_state_dict``,
+        strict). Every key must match one of ``AUTHORS_KEYS``."""
+        if cls.AUTHORS_KEYS is None:
+            raise NotImplementedError(
+                f'{cls.__name__} has no converter from its authors\' code')
+        converted = {}
+        for key, value in state_dict.items():
+            prefix = next((p for p in cls.AUTHORS_KEYS if key.startswith(p)),
+                          None)
+            if prefix is None:
+                raise KeyError(
+                    f'{cls.__name__}: the authors\' key {key!r} is none of '
+                    f'{sorted(cls.AUTHORS_KEYS)}; is this the authors\' '
+                    f'mixer module?')
+            if cls.AUTHORS_KEYS[prefix] is not None:
+                converted[cls.AUTHORS_KEYS[prefix] + key[len(prefix):]] = \
+                    value
+        return converted
 
     @property
     def samplewise(self):
