@@ -77,6 +77,15 @@ PAPER_TRAINING = {
     'nat': _SWIN,
     'ss2d': _SWIN,
     'hybrid': _SWIN,
+    # the 2024-26 arena by the same rule: MLLA's attention and focal
+    # modulation's token-computed gates over its levels are attention-like;
+    # the Gated CNN's and InceptionNeXt's kernels and vHeat's conductivity
+    # (from a learned embedding, not the tokens) are fixed
+    'gatedcnn': _CONVNEXT,
+    'mlla': _SWIN,
+    'focal': _SWIN,
+    'inception': _CONVNEXT,
+    'vheat': _CONVNEXT,
 }
 # The drop path of the paper's downstream configs (Mask R-CNN, UperNet), the
 # same for every family.

@@ -58,6 +58,16 @@ PAPERS = {
                 'Sizes', 'Dai et al., NeurIPS 2021', '2106.04803'),
                ('MetaFormer Baselines for Vision', 'Yu et al., TPAMI 2024',
                 '2210.13452')],
+    'gatedcnn': [('MambaOut: Do We Really Need Mamba for Vision?',
+                  'Yu & Wang, CVPR 2025', '2405.07992')],
+    'mlla': [('Demystify Mamba in Vision: A Linear Attention Perspective',
+              'Han et al., NeurIPS 2024', '2405.16605')],
+    'focal': [('Focal Modulation Networks', 'Yang et al., NeurIPS 2022',
+               '2203.11926')],
+    'inception': [('InceptionNeXt: When Inception Meets ConvNeXt',
+                   'Yu et al., CVPR 2024', '2303.16900')],
+    'vheat': [('vHeat: Building Vision Models upon Heat Conduction',
+               'Wang et al., CVPR 2025', '2405.16555')],
 }
 
 
@@ -264,7 +274,9 @@ FIRST_AUTHORS = {
     '2211.05778': 'Wang, Wenhai', '2111.11418': 'Yu, Weihao',
     '2203.06717': 'Ding, Xiaohan', '2204.07143': 'Hassani, Ali',
     '2401.10166': 'Liu, Yue', '2106.04803': 'Dai, Zihang',
-    '2210.13452': 'Yu, Weihao'}
+    '2210.13452': 'Yu, Weihao', '2405.07992': 'Yu, Weihao',
+    '2405.16605': 'Han, Dongchen', '2203.11926': 'Yang, Jianwei',
+    '2303.16900': 'Yu, Weihao', '2405.16555': 'Wang, Zhaozhi'}
 
 
 def stm_bibtex():

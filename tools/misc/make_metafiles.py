@@ -8,6 +8,7 @@ once, attention products included). No weights and no results: these
 models were not released.
 
     python tools/misc/make_metafiles.py [--tasks classification ...]
+        [--families gatedcnn ...]
 """
 import argparse
 import glob
@@ -85,9 +86,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tasks', nargs='+', default=list(TASKS),
                         choices=list(TASKS))
+    parser.add_argument('--families', nargs='+', default=list(FAMILY_NAMES),
+                        choices=FAMILY_NAMES)
     args = parser.parse_args()
     for task in args.tasks:
-        for family in FAMILY_NAMES:
+        for family in args.families:
             folder = osp.join(ROOT, 'configs', task, family)
             if not osp.isdir(folder) or released(folder):
                 continue

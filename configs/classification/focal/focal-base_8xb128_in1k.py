@@ -1,0 +1,9 @@
+# U-FocalNet base on ImageNet-1K, the paper's attention recipe (total batch 1024).
+_base_ = [
+    '../_base_/imagenet_recipe.py',
+    '../_base_/datasets/imagenet_bs128_paper.py',
+    '../_base_/schedules/imagenet_300e_attention.py',
+]
+
+model = dict(
+    backbone=dict(arch='focal-base', drop_path_rate=0.5))

@@ -1,0 +1,9 @@
+# U-MLLA micro on ImageNet-1K, the paper's attention recipe (total batch 1024).
+_base_ = [
+    '../_base_/imagenet_recipe.py',
+    '../_base_/datasets/imagenet_bs128_paper.py',
+    '../_base_/schedules/imagenet_300e_attention.py',
+]
+
+model = dict(
+    backbone=dict(arch='mlla-micro', drop_path_rate=0))

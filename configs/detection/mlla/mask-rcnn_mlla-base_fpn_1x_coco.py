@@ -1,0 +1,8 @@
+# Mask R-CNN with the mlla-base unified backbone, the 1x schedule; the backbone
+# starts from this repository's ImageNet-1K run of mlla-base (no release).
+_base_ = '../_base_/mask-rcnn_unified_fpn_1x_coco.py'
+
+model = dict(
+    backbone=dict(
+        arch='mlla-base', drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='work_dirs/mlla-base_8xb128_in1k/epoch_300.pth')))

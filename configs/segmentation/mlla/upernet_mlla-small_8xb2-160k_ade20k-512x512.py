@@ -1,0 +1,8 @@
+# UperNet with the mlla-small unified backbone on ADE20K, 160k iterations; the
+# backbone starts from this repository's ImageNet-1K run of mlla-small.
+_base_ = '../_base_/upernet_unified_8xb2-160k_ade20k-512x512.py'
+
+model = dict(
+    backbone=dict(
+        arch='mlla-small', drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='work_dirs/mlla-small_8xb128_in1k/epoch_300.pth')))
