@@ -103,8 +103,11 @@ class HeatConduction(BaseSTM):
         dct_h, dct_w, decay = (t.to(u.dtype) for t in self._geometry.get(
             (height, width, u.device), heat_geometry, height, width,
             u.device))
-        spectrum = torch.einsum('nh,mw,bhwc->bnmc', dct_h, dct_w, u)
+        # one side at a time (a joint contraction would build H^2 W^2)
+        spectrum = torch.einsum('mw,bnwc->bnmc', dct_w,
+                                torch.einsum('nh,bhwc->bnwc', dct_h, u))
         conductivity = self.to_k(self.frequency_embedding(height, width))
         spectrum = spectrum * decay[:, :, None]**conductivity
-        u = torch.einsum('nh,mw,bnmc->bhwc', dct_h, dct_w, spectrum)
+        u = torch.einsum('nh,bnwc->bhwc', dct_h,
+                         torch.einsum('mw,bnmc->bnwc', dct_w, spectrum))
         return self.out_linear(self.out_norm(u) * F.silu(z))

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from mmstm.models.backbones import ARCHS, UnifiedBackbone
+from mmstm.models.backbones.unified import OUT_NORM_KEY
 
 from tests.conftest import (RELEASED_ARCHS, STM_FAMILIES, TINY_ARCH, data_file,
                             tiny_arch)
@@ -224,7 +225,7 @@ def test_downstream_backbone_takes_a_classifier_as_the_paper_does(
     model.init_weights()
     loaded = model.state_dict()
     for key, value in loaded.items():
-        if '.out_norm.' in key:  # fresh: LayerNorm's own initialisation
+        if OUT_NORM_KEY.match(key):  # fresh: LayerNorm's own initialisation
             expected = torch.ones_like(value) if key.endswith('weight') \
                 else torch.zeros_like(value)
             assert torch.equal(value, expected), key
