@@ -1,5 +1,4 @@
 """Focal modulation of FocalNet (U-FocalNet)."""
-import torch
 from torch import nn
 
 from mmstm.registry import MODELS
