@@ -15,11 +15,11 @@ from .mechanics import ShapeCache
 def dct_matrix(size):
     """The orthonormal DCT-II matrix ``(frequency, position)`` of a line of
     ``size``: ``cos((t + 0.5) / N * n * pi) * sqrt(2 / N)``, row 0 divided
-    by ``sqrt(2)``; its transpose is the inverse."""
-    positions = (torch.linspace(0, size - 1, size) + 0.5) / size
-    frequencies = torch.linspace(0, size - 1, size)[:, None]
-    matrix = torch.cos(frequencies * positions * torch.pi) * \
-        math.sqrt(2 / size)
+    by ``sqrt(2)``; its transpose is the inverse. (``arange``, not vHeat's
+    ``linspace``, which would make ``torch.compile`` specialise on sizes.)"""
+    positions = (torch.arange(size, dtype=torch.float32) + 0.5) / size
+    frequencies = torch.arange(size, dtype=torch.float32)[:, None]
+    matrix = torch.cos(frequencies * positions * torch.pi) * (2 / size)**0.5
     matrix[0] /= math.sqrt(2)
     return matrix
 
@@ -27,8 +27,8 @@ def dct_matrix(size):
 def heat_geometry(height, width, device):
     """DCT matrices of both sides and the decay ``exp(-(w_n^2 + w_m^2))``
     of every frequency ``(n, m)``, ``w_n = n * pi / H``."""
-    omega_h = torch.linspace(0, torch.pi, height + 1)[:height]
-    omega_w = torch.linspace(0, torch.pi, width + 1)[:width]
+    omega_h = torch.arange(height, dtype=torch.float32) * (torch.pi / height)
+    omega_w = torch.arange(width, dtype=torch.float32) * (torch.pi / width)
     decay = torch.exp(-(omega_h[:, None]**2 + omega_w[None, :]**2))
     return (dct_matrix(height).to(device), dct_matrix(width).to(device),
             decay.to(device))
