@@ -53,6 +53,10 @@ class BaseSTM(BaseModule):
     # dict -> this mixer's (a prefix mapped to None is dropped: buffers the
     # mixer derives from the input shape).
     AUTHORS_KEYS = None
+    # Tensors of the mixer that its authors keep outside their module (vHeat's
+    # stage-level frequency embedding): the converted dict takes them under
+    # these names.
+    AUTHORS_OUTSIDE = ()
 
     def __init__(self, embed_dims, num_heads=None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)

@@ -34,7 +34,7 @@ def authors_mixer(reference):
     embed_dims = next(iter(ref['inputs'].values())).shape[-1]
     mixer = cls(embed_dims, **cls.authors_options(ref['init_args']))
     state_dict = cls.convert_authors_state_dict(ref['state_dict'])
-    state_dict.update({k: ref[k] for k in getattr(cls, 'AUTHORS_OUTSIDE', ())})
+    state_dict.update({k: ref[k] for k in cls.AUTHORS_OUTSIDE})
     mixer.load_state_dict(state_dict, strict=True)
     return mixer.eval(), ref
 
