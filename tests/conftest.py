@@ -49,6 +49,7 @@ with open(osp.join(DATA_DIR, 'reference',
                    'official_state_dict_manifest.json')) as _manifest:
     RELEASED_ARCHS = sorted(json.load(_manifest))
 RELEASED_FAMILIES = sorted({a.rsplit('-', 1)[0] for a in RELEASED_ARCHS})
+ARENA_FAMILIES = [f for f in STM_FAMILIES if f not in RELEASED_FAMILIES]
 
 
 # The paper's training facts, which the configs must hold: how it trained

@@ -12,7 +12,7 @@ from mmstm.apis import list_models, model_entry
 from mmstm.models.backbones.archs import FAMILY_NAMES
 from mmstm.models.stms import registered_mixers
 
-from tests.conftest import RELEASED_FAMILIES, REPO_ROOT
+from tests.conftest import ARENA_FAMILIES, REPO_ROOT
 
 _spec = importlib.util.spec_from_file_location(
     'generated_docs',
@@ -53,9 +53,6 @@ def test_every_family_folder_has_a_page_and_a_metafile(task):
         folder = osp.join('configs', task, family)
         assert osp.isfile(osp.join(REPO_ROOT, folder, 'README.md')), folder
         assert f'{folder}/metafile.yml' in index['Import'], folder
-
-
-ARENA_FAMILIES = [f for f in FAMILY_NAMES if f not in RELEASED_FAMILIES]
 
 
 def test_the_arena_metafiles_name_every_config_without_weights():

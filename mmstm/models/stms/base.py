@@ -57,6 +57,8 @@ class BaseSTM(BaseModule):
     # stage-level frequency embedding): the converted dict takes them under
     # these names.
     AUTHORS_OUTSIDE = ()
+    # The authors' constructor arguments -> this mixer's options.
+    AUTHORS_OPTIONS = {}
 
     def __init__(self, embed_dims, num_heads=None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
@@ -74,8 +76,10 @@ class BaseSTM(BaseModule):
     @classmethod
     def authors_options(cls, init_args):
         """This mixer's options for the keyword arguments the authors'
-        module was built with (``AUTHORS_KEYS`` mixers)."""
-        return {}
+        module was built with (renamed by ``AUTHORS_OPTIONS``)."""
+        return {ours: init_args[theirs]
+                for theirs, ours in cls.AUTHORS_OPTIONS.items()
+                if theirs in init_args}
 
     @classmethod
     def convert_authors_state_dict(cls, state_dict):

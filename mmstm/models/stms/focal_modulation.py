@@ -37,6 +37,9 @@ class FocalModulation(BaseSTM):
     # tensors as this mixer does
     AUTHORS_KEYS = {'f.': 'f.', 'h.': 'h.', 'proj.': 'proj.',
                     'focal_layers.': 'focal_layers.', 'ln.': 'ln.'}
+    AUTHORS_OPTIONS = {k: k for k in (
+        'focal_window', 'focal_level', 'focal_factor', 'normalize_modulator',
+        'use_postln_in_modulation', 'bias')}
 
     def __init__(self, embed_dims, num_heads=None, focal_window=3,
                  focal_level=2, focal_factor=2, normalize_modulator=False,
@@ -64,13 +67,6 @@ class FocalModulation(BaseSTM):
         self.ln = nn.LayerNorm(embed_dims) if use_postln_in_modulation \
             else nn.Identity()
         self.proj = nn.Linear(embed_dims, embed_dims)
-
-    @classmethod
-    def authors_options(cls, init_args):
-        return {k: init_args[k] for k in
-                ('focal_window', 'focal_level', 'focal_factor',
-                 'normalize_modulator', 'use_postln_in_modulation', 'bias')
-                if k in init_args}
 
     def forward(self, x):
         self.check_input(x)

@@ -31,6 +31,8 @@ class GatedCNNMixer(BaseSTM):
     # the authors' GatedCNNBlock (models/mambaout.py) names its tensors as
     # this mixer does; its norm is the unified block's norm1
     AUTHORS_KEYS = {'fc1.': 'fc1.', 'conv.': 'conv.', 'fc2.': 'fc2.'}
+    AUTHORS_OPTIONS = {k: k for k in
+                       ('expansion_ratio', 'kernel_size', 'conv_ratio')}
 
     def __init__(self, embed_dims, num_heads=None, expansion_ratio=8 / 3,
                  kernel_size=7, conv_ratio=1.0, init_cfg=None):
@@ -49,13 +51,6 @@ class GatedCNNMixer(BaseSTM):
                               padding=kernel_size // 2, groups=conv_channels)
         self.act = nn.GELU()
         self.fc2 = nn.Linear(hidden, embed_dims)
-
-    @classmethod
-    def authors_options(cls, init_args):
-        """This mixer's options for the authors' ``GatedCNNBlock`` ones."""
-        return {k: init_args[k] for k in
-                ('expansion_ratio', 'kernel_size', 'conv_ratio')
-                if k in init_args}
 
     def forward(self, x):
         self.check_input(x)

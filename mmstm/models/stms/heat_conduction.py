@@ -62,6 +62,7 @@ class HeatConduction(BaseSTM):
     AUTHORS_KEYS = {k: k for k in ('dwconv.', 'linear.', 'out_norm.',
                                    'out_linear.', 'to_k.')}
     AUTHORS_OUTSIDE = ('freq_embed',)
+    AUTHORS_OPTIONS = {'res': 'freq_size'}
 
     def __init__(self, embed_dims, num_heads=None, freq_size=14,
                  init_cfg=None):
@@ -80,10 +81,6 @@ class HeatConduction(BaseSTM):
         self.out_norm = nn.LayerNorm(embed_dims)
         self.out_linear = nn.Linear(embed_dims, embed_dims)
         self._geometry = ShapeCache()
-
-    @classmethod
-    def authors_options(cls, init_args):
-        return dict(freq_size=init_args['res']) if 'res' in init_args else {}
 
     def frequency_embedding(self, height, width):
         """``E`` at ``(height, width)``, ``(H, W, C)``."""

@@ -64,6 +64,8 @@ class InceptionConvMixer(BaseSTM):
     AUTHORS_KEYS = {'dwconv_hw.': 'inception.dwconv_hw.',
                     'dwconv_w.': 'inception.dwconv_w.',
                     'dwconv_h.': 'inception.dwconv_h.'}
+    AUTHORS_OPTIONS = {k: k for k in ('square_kernel_size', 'band_kernel_size',
+                                      'branch_ratio')}
 
     def __init__(self, embed_dims, num_heads=None, square_kernel_size=3,
                  band_kernel_size=11, branch_ratio=0.125, projections=True,
@@ -82,10 +84,7 @@ class InceptionConvMixer(BaseSTM):
     def authors_options(cls, init_args):
         """The bare operator (the authors' module has no projections) with
         the authors' kernel sizes and branch ratio."""
-        options = {k: init_args[k] for k in
-                   ('square_kernel_size', 'band_kernel_size', 'branch_ratio')
-                   if k in init_args}
-        return dict(options, projections=False)
+        return dict(super().authors_options(init_args), projections=False)
 
     def forward(self, x):
         self.check_input(x)

@@ -60,6 +60,7 @@ class MambaLikeLinearAttention(BaseSTM):
     AUTHORS_KEYS = {'in_proj.': 'in_proj.', 'act_proj.': 'act_proj.',
                     'dwc.': 'dwc.', 'attn.qk.': 'qk.', 'attn.lepe.': 'lepe.',
                     'attn.rope.': None, 'out_proj.': 'out_proj.'}
+    AUTHORS_OPTIONS = {'num_heads': 'num_heads', 'qkv_bias': 'qkv_bias'}
 
     def __init__(self, embed_dims, num_heads, qkv_bias=True, init_cfg=None):
         super().__init__(embed_dims, num_heads, init_cfg=init_cfg)
@@ -76,11 +77,6 @@ class MambaLikeLinearAttention(BaseSTM):
                               groups=embed_dims)
         self.out_proj = nn.Linear(embed_dims, embed_dims)
         self._rotations = ShapeCache()
-
-    @classmethod
-    def authors_options(cls, init_args):
-        return {k: init_args[k] for k in ('num_heads', 'qkv_bias')
-                if k in init_args}
 
     def forward(self, x):
         self.check_input(x)

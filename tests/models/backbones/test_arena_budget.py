@@ -7,10 +7,10 @@ from mmstm.analysis.complexity import count_flops, count_parameters
 from mmstm.models.backbones.archs import ARCHS, mixer_types, split_arch_name
 from mmstm.models.backbones.unified import UnifiedBackbone
 
-from tests.conftest import RELEASED_FAMILIES
+from tests.conftest import ARENA_FAMILIES
 
 ARENA_ARCHS = sorted(name for name in ARCHS
-                     if split_arch_name(name)[0] not in RELEASED_FAMILIES)
+                     if split_arch_name(name)[0] in ARENA_FAMILIES)
 BUDGET = 0.10
 _convnext = {}
 
