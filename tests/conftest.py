@@ -32,6 +32,14 @@ DATA_DIR = osp.join(REPO_ROOT, 'tests', 'data')
 DET_MANIFEST = 'reference/detection/official_det_manifest.json'
 
 
+def config_of(task, family, pattern):
+    """The one config of ``configs/<task>/<family>/`` matching ``pattern``
+    (e.g. ``'swin-micro_*.py'``)."""
+    (path, ) = glob.glob(osp.join(REPO_ROOT, 'configs', task, family,
+                                  pattern))
+    return path
+
+
 def data_file(relative):
     path = osp.join(DATA_DIR, relative)
     assert osp.exists(path), f'{path} is missing from the checkout'

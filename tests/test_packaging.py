@@ -3,6 +3,7 @@ declared dependencies, and an unpacked copy that works outside the
 checkout."""
 import glob
 import os.path as osp
+import re
 import subprocess
 import sys
 import zipfile
@@ -37,7 +38,8 @@ def test_the_wheel_carries_configs_tools_and_the_model_index(wheel):
             for model in yaml.safe_load(f)['Models']:
                 assert mim + model['Config'] in names, model['Name']
     for tool in ('tools/train.py', 'tools/test.py', 'tools/dist_train.sh',
-                 'tools/model_converters/official_to_mmstm.py'):
+                 'tools/model_converters/official_to_mmstm.py',
+                 'tools/deployment/pytorch2onnx.py'):
         assert mim + tool in names
     assert not any(n.startswith('tests/') or n.endswith('.pyc')
                    for n in names)
@@ -51,6 +53,7 @@ def test_the_wheel_declares_its_dependencies_and_licence(wheel):
                         'torch'):
         assert f'Requires-Dist: {requirement}' in text
     assert 'Requires-Dist: mmcv' in text and 'extra == "mim"' in text
+    assert re.search(r'Requires-Dist: onnxruntime.*extra == "deploy"', text)
     assert any(n.endswith('/LICENSE') for n in archive.namelist())
 
 

@@ -108,6 +108,13 @@ def measure_throughput(model, batch_size, img_size, device='cpu',
         scaler.step(optimizer)
         scaler.update()
 
+    return timed_runs(step, batch_size, device, warmup, repeats)
+
+
+def timed_runs(step, batch_size, device='cpu', warmup=3, repeats=10):
+    """Time ``step()`` (one batch of ``batch_size`` images): the
+    dict :func:`measure_throughput` returns."""
+    device = torch.device(device)
     times = []
     with PeakMemory(device) as peak:
         for _ in range(warmup + repeats):

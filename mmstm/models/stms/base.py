@@ -109,6 +109,14 @@ class BaseSTM(BaseModule):
         training too (no BatchNorm), so a batch may be mixed in parts."""
         return not any(isinstance(m, _BatchNorm) for m in self.modules())
 
+    @property
+    def fixed_size_graph(self):
+        """Why a graph recorded from this mixer (an ONNX export) holds only
+        at the input size it was recorded at, where that is so: its forward
+        decides something by the size in Python. None: one graph serves
+        every size."""
+        return None
+
     def largest_elements_per_sample(self, x: torch.Tensor):
         """Elements per sample of the largest intermediate tensor the mixer
         makes for input ``x`` (0 when none is larger than its input); an

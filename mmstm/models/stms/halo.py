@@ -8,7 +8,7 @@ from mmstm.registry import MODELS
 from ..utils.position import (resize_on_load, resize_relative_table_1d,
                               resize_relative_table_2d)
 from .base import BaseSTM, check_padding
-from .mechanics import ShapeCache, pad_to_multiple
+from .mechanics import ShapeCache, pad_to_multiple, round_up
 
 POS_EMBED_TYPES = ('query_related', 'query_free')
 
@@ -149,8 +149,8 @@ class HaloAttention(BaseSTM):
                                   self._build_windows, height, width, device)
 
     def _build_windows(self, height, width, device):
-        padded_h = height + -height % self.block_size
-        padded_w = width + -width % self.block_size
+        padded_h = round_up(height, self.block_size)
+        padded_w = round_up(width, self.block_size)
         window_index = _halo_window_index(padded_h, padded_w, self.block_size,
                                           self.halo_size, device)
         valid = torch.ones(1, height, width, 1, device=device)

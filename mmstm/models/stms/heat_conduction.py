@@ -8,6 +8,7 @@ from torch import nn
 
 from mmstm.registry import MODELS
 
+from ..utils.recording import recording_graph
 from .base import BaseSTM
 from .mechanics import ShapeCache
 
@@ -85,7 +86,7 @@ class HeatConduction(BaseSTM):
     def frequency_embedding(self, height, width):
         """``E`` at ``(height, width)``, ``(H, W, C)``."""
         embed = self.freq_embed
-        if embed.shape[:2] == (height, width):
+        if embed.shape[:2] == (height, width) and not recording_graph():
             return embed
         embed = F.interpolate(embed.permute(2, 0, 1)[None],
                               size=(height, width), mode='bicubic',

@@ -3,8 +3,16 @@
 built once per shape."""
 from collections import OrderedDict
 
-import torch
 import torch.nn.functional as F
+
+from ..utils.recording import recording_graph
+
+
+def round_up(length, multiple):
+    """The multiple of ``multiple`` at or above ``length`` (written with
+    non-negative operands only: a traced size may floor-divide as a
+    truncation)."""
+    return (length + multiple - 1) // multiple * multiple
 
 
 def pad_to_multiple(x, multiple, value=0.0):
@@ -12,7 +20,7 @@ def pad_to_multiple(x, multiple, value=0.0):
     ``H`` and ``W`` are multiples of ``multiple``."""
     height, width = x.shape[1:3]
     pad_h, pad_w = -height % multiple, -width % multiple
-    if pad_h or pad_w:
+    if pad_h or pad_w or recording_graph():
         x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h), value=value)
     return x
 
@@ -30,10 +38,11 @@ class ShapeCache:
     def get(self, key, build, *args):
         """The entry of ``key``, made by ``build(*args)`` if missing.
 
-        Under ``torch.compile`` the entry is built in the graph instead: a
-        cache the graph read would add a guard on its contents, and every
-        new size would compile again."""
-        if torch.compiler.is_compiling():
+        While a graph is recorded the entry is built in the graph instead:
+        under ``torch.compile`` a cache the graph read would add a guard on
+        its contents, and every new size would compile again; an ONNX
+        export would hold the cached tensors of one size as constants."""
+        if recording_graph():
             return build(*args)
         if key in self._entries:
             self._entries.move_to_end(key)

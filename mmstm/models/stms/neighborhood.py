@@ -71,6 +71,12 @@ class NeighborhoodAttention(BaseSTM):
         trunc_normal_(self.relative_position_bias_table, std=.02)
         self._geometry = ShapeCache()
 
+    @property
+    def fixed_size_graph(self):
+        return ('a map side shorter than the kernel gives every query fewer '
+                'keys (min(kernel, side)): their number is decided by the '
+                'size')
+
     def largest_elements_per_sample(self, x):
         """Every query's gathered keys and values."""
         return 2 * x.shape[1] * x.shape[2] * x.shape[3] * \
@@ -85,14 +91,16 @@ class NeighborhoodAttention(BaseSTM):
     def attend(self, qkv):
         """Attention of ``qkv`` ``(B, H, W, 3, heads, d)`` over every
         query's neighbourhood; ``(B, H, W, C)``."""
-        batch, height, width = qkv.shape[:3]
+        height, width = qkv.shape[1:3]
         keys, bias_index = self._geometry.get(
             (height, width, qkv.device), neighbourhood_2d,
             height, width, self.kernel_size, qkv.device)
         q, k, v = qkv.flatten(1, 2).permute(2, 0, 3, 1, 4)  # (B, h, HW, d)
-        k, v = k[:, :, keys], v[:, :, keys]  # (B, heads, HW, n, d)
+        # (B, heads, HW, n, d): every query's neighbours, one gather each
+        k, v = (t.index_select(2, keys.flatten()).unflatten(2, keys.shape)
+                for t in (k, v))
         q = q * q.shape[-1]**-0.5
         logits = (k @ q.unsqueeze(-1)).squeeze(-1)  # (B, heads, HW, n)
         logits = logits + self.relative_position_bias_table[:, bias_index]
         out = (logits.softmax(-1).unsqueeze(-2) @ v).squeeze(-2)
-        return out.transpose(1, 2).reshape(batch, height, width, -1)
+        return out.transpose(1, 2).flatten(2).unflatten(1, (height, width))

@@ -8,6 +8,7 @@ from torch.utils.checkpoint import checkpoint
 
 from mmstm.registry import MODELS
 
+from ..utils.recording import recording_graph
 from .base import BaseSTM
 
 DIRECTIONS = 4  # row-major, column-major, and both reversed
@@ -72,7 +73,7 @@ def _chunked_scan(u, delta, A, B, C, chunk_size):
     overflow). The number of chunks is a size, not a Python loop, so
     torch.compile traces it once for every length."""
     length = u.shape[-1]
-    if torch.compiler.is_compiling():
+    if recording_graph():
         # always some padding (a whole chunk at multiples): the output is
         # then a cut of the padded one at every length, one layout for
         # every size torch.compile sees
@@ -222,6 +223,11 @@ class SelectiveScan2D(BaseSTM):
         y = y[:, :2] + y[:, 2:].flip(-1)
         cols = y[:, 1].unflatten(-1, (width, height)).transpose(2, 3)
         return y[:, 0] + cols.flatten(2)
+
+    @property
+    def fixed_size_graph(self):
+        return ('the scan cuts each sequence into chunks by its length, and '
+                'the tracer records their number as a constant')
 
     def largest_elements_per_sample(self, x):
         """The scan's states: one per direction, inner channel, step and

@@ -7,8 +7,9 @@ from torch import nn
 from mmstm.registry import MODELS
 
 from ..utils.position import resize_on_load, resize_relative_table_2d
+from ..utils.recording import recording_graph
 from .base import BaseSTM, check_padding
-from .mechanics import ShapeCache
+from .mechanics import ShapeCache, round_up
 
 # The official masks add -100, whose softmax weights are denormal floats
 # (slow arithmetic); -inf gives exact zeros, the same function to float32
@@ -94,13 +95,21 @@ class ShiftedWindowAttention(BaseSTM):
         # float masks are heads x 4 times the size of the boolean geometry
         self._frozen_masks = ShapeCache(capacity=2)
 
+    @property
+    def fixed_size_graph(self):
+        if self.padding == 'masked':
+            return ('a map that fits one window is attended whole and '
+                    'unshifted, a larger one padded to whole windows and '
+                    'shifted: decided by the size')
+        return None
+
     def _layout(self, height, width):
         """Window (h, w), shift and padded size for a map of this size."""
         if self.padding == 'masked' and height <= self.window_size and \
                 width <= self.window_size:
             return (height, width), 0, (height, width)
         ws = self.window_size
-        padded = (-(-height // ws) * ws, -(-width // ws) * ws)
+        padded = (round_up(height, ws), round_up(width, ws))
         return (ws, ws), self.shift_size, padded
 
     def _geometry(self, height, width, device):
@@ -121,16 +130,15 @@ class ShiftedWindowAttention(BaseSTM):
         labels = labels.unflatten(1, (-1, ww)).unflatten(0, (-1, wh))
         labels = labels.transpose(1, 2).flatten(2)  # (rows, cols, wh * ww)
         separated = labels[..., None, :] != labels[..., :, None]
-        separated |= (labels == -1)[..., None, :]
-        separated &= (labels != -1)[..., :, None]
+        separated = separated | (labels == -1)[..., None, :]
+        separated = separated & (labels != -1)[..., :, None]
         index = relative_position_index(wh, ww, self.window_size)
         # torch.roll by -shift: token i of an axis comes from (i + shift) % n
         rows = (torch.arange(hp, device=device) + shift) % hp
         cols = (torch.arange(wp, device=device) + shift) % wp
         grid = (rows[:, None] * wp + cols).view(hp // wh, wh, wp // ww, ww)
         to_windows = grid.transpose(1, 2).flatten()
-        back = torch.empty_like(to_windows)
-        back[to_windows] = torch.arange(to_windows.numel(), device=device)
+        back = to_windows.argsort()  # the inverse permutation
         back = back.view(hp, wp)[:height, :width].flatten()
         return separated.to(device), index.to(device), to_windows, back
 
@@ -142,7 +150,7 @@ class ShiftedWindowAttention(BaseSTM):
         (compared by value: an update through ``.data``, as mmengine's EMA
         does, leaves no other trace)."""
         table = self.relative_position_bias_table
-        if torch.compiler.is_compiling() or (torch.is_grad_enabled()
+        if recording_graph() or (torch.is_grad_enabled()
                                              and table.requires_grad):
             return self._build_mask(height, width, device, dtype)
         kept = self._frozen_masks.get((height, width, device, dtype), list)
@@ -176,7 +184,7 @@ class ShiftedWindowAttention(BaseSTM):
         self.check_input(x)
         batch, height, width, channels = x.shape
         (wh, ww), shift, (hp, wp) = self._layout(height, width)
-        if (hp, wp) != (height, width):
+        if (hp, wp) != (height, width) or recording_graph():
             x = F.pad(x, (0, 0, 0, wp - width, 0, hp - height))
         # pad, cyclic shift and window partition as one gather; windows kept
         # as a grid (B, rows, cols, N, C), over which the mask broadcasts

@@ -13,6 +13,8 @@ import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
+from .recording import recording_graph
+
 
 def resize_relative_table_1d(table, length):
     """``(L, C)`` table of 1-D relative offsets -> ``(length, C)``, linear
@@ -38,7 +40,7 @@ def resize_relative_table_2d(table, length):
 def resize_map(embedding, size):
     """``(1, C, H, W)`` embedding -> ``(1, C, *size)``, bilinear with
     aligned corners."""
-    if tuple(embedding.shape[-2:]) == tuple(size):
+    if tuple(embedding.shape[-2:]) == tuple(size) and not recording_graph():
         return embedding
     return F.interpolate(embedding, size=tuple(size), mode='bilinear',
                          align_corners=True)
