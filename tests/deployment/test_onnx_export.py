@@ -27,7 +27,7 @@ def micro_classifier(family):
 
 # The classifiers whose graph holds at one size (docs/deployment.md says
 # why); every other family exports one file for every size.
-FIXED_SIZE_CLASSIFIERS = {'swin', 'nat', 'ss2d'}
+FIXED_SIZE_CLASSIFIERS = {'swin'}
 
 
 def assert_matches(model, path, size):

@@ -1,5 +1,6 @@
 """Neighbourhood attention of the unified NAT (U-NAT)."""
 import torch
+import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
@@ -14,29 +15,38 @@ def window_starts(positions, length, kernel_size):
     near the borders the window is clamped (shifted inward) rather than
     cut, as NAT does, so every query sees ``min(kernel_size, length)``
     keys."""
-    size = min(kernel_size, length)
-    return (positions - kernel_size // 2).clamp(0, length - size)
+    start = positions - kernel_size // 2
+    return start.clamp(max=length - kernel_size).clamp(min=0)
 
 
 def neighbourhood_1d(length, kernel_size):
-    """For every position of a line of ``length``: the positions of its
-    neighbourhood, ``(length, n)``, and their offsets from it shifted to
-    ``[0, 2 * kernel_size - 2]`` (the bias table index), ``(length, n)``."""
+    """For every position of a line of ``length``: the ``kernel_size``
+    positions of its neighbourhood and their offsets from it shifted to
+    ``[0, 2 * kernel_size - 2]`` (the bias table index), ``(length, k)``
+    each, and which of them lie on the line: a line shorter than the kernel
+    has fewer (those past its end are clamped to it, and masked out)."""
     positions = torch.arange(length)
-    start = window_starts(positions, length, kernel_size)
-    keys = start[:, None] + torch.arange(min(kernel_size, length))
-    return keys, keys - positions[:, None] + kernel_size - 1
+    keys = window_starts(positions, length, kernel_size)[:, None] + \
+        torch.arange(kernel_size)
+    on_line = keys < length
+    keys = keys.clamp(max=length - 1)
+    return keys, keys - positions[:, None] + kernel_size - 1, on_line
 
 
 def neighbourhood_2d(height, width, kernel_size, device):
-    """Flat key indices ``(H*W, n)`` and flat bias-table indices ``(H*W,
-    n)`` of every query's neighbourhood on an ``H x W`` map."""
-    rows, row_offsets = neighbourhood_1d(height, kernel_size)
-    cols, col_offsets = neighbourhood_1d(width, kernel_size)
+    """Flat key indices ``(H*W, k*k)`` of every query's neighbourhood on an
+    ``H x W`` map, and their flat bias-table indices ``(H*W, k*k)``, which
+    point past the table (at a -inf entry) for keys off a map smaller than
+    the kernel."""
+    rows, row_offsets, on_rows = neighbourhood_1d(height, kernel_size)
+    cols, col_offsets, on_cols = neighbourhood_1d(width, kernel_size)
     keys = rows[:, None, :, None] * width + cols[None, :, None, :]
     table_side = 2 * kernel_size - 1
     bias = row_offsets[:, None, :, None] * table_side + \
         col_offsets[None, :, None, :]
+    bias = bias.masked_fill(
+        ~(on_rows[:, None, :, None] & on_cols[None, :, None, :]),
+        table_side**2)
     return (keys.reshape(height * width, -1).to(device),
             bias.reshape(height * width, -1).to(device))
 
@@ -47,7 +57,8 @@ class NeighborhoodAttention(BaseSTM):
     it (Neighborhood Attention Transformer), with a learned relative
     position bias per head; at the borders the neighbourhood is clamped
     inside the map, not zero-padded. A map side shorter than the kernel is
-    attended whole (NAT pads such maps to the kernel size instead).
+    attended whole: its queries get the kernel's number of keys, those past
+    the map masked out (NAT pads such maps to the kernel size instead).
 
     Pure PyTorch for any size and device: every query's neighbourhood is
     gathered from the map by an index built once per shape.
@@ -71,36 +82,32 @@ class NeighborhoodAttention(BaseSTM):
         trunc_normal_(self.relative_position_bias_table, std=.02)
         self._geometry = ShapeCache()
 
-    @property
-    def fixed_size_graph(self):
-        return ('a map side shorter than the kernel gives every query fewer '
-                'keys (min(kernel, side)): their number is decided by the '
-                'size')
-
     def largest_elements_per_sample(self, x):
         """Every query's gathered keys and values."""
-        return 2 * x.shape[1] * x.shape[2] * x.shape[3] * \
-            min(self.kernel_size, x.shape[1]) * min(self.kernel_size,
-                                                    x.shape[2])
+        return 2 * x.shape[1] * x.shape[2] * x.shape[3] * self.kernel_size**2
 
     def forward(self, x):
         self.check_input(x)
-        qkv = self.qkv(x).unflatten(-1, (3, self.num_heads, -1))
+        # a view, not unflatten: an exported graph keeps the sizes dynamic
+        qkv = self.qkv(x)
+        qkv = qkv.view(*qkv.shape[:-1], 3, self.num_heads, -1)
         return self.proj(self.attend(qkv))
 
     def attend(self, qkv):
         """Attention of ``qkv`` ``(B, H, W, 3, heads, d)`` over every
         query's neighbourhood; ``(B, H, W, C)``."""
-        height, width = qkv.shape[1:3]
+        height, width = qkv.shape[1], qkv.shape[2]
         keys, bias_index = self._geometry.get(
             (height, width, qkv.device), neighbourhood_2d,
             height, width, self.kernel_size, qkv.device)
         q, k, v = qkv.flatten(1, 2).permute(2, 0, 3, 1, 4)  # (B, h, HW, d)
-        # (B, heads, HW, n, d): every query's neighbours, one gather each
+        # (B, heads, HW, k*k, d): every query's neighbours, one gather each
         k, v = (t.index_select(2, keys.flatten()).unflatten(2, keys.shape)
                 for t in (k, v))
         q = q * q.shape[-1]**-0.5
-        logits = (k @ q.unsqueeze(-1)).squeeze(-1)  # (B, heads, HW, n)
-        logits = logits + self.relative_position_bias_table[:, bias_index]
+        logits = (k @ q.unsqueeze(-1)).squeeze(-1)  # (B, heads, HW, k*k)
+        table = F.pad(self.relative_position_bias_table, (0, 1),
+                      value=float('-inf'))
+        logits = logits + table[:, bias_index]
         out = (logits.softmax(-1).unsqueeze(-2) @ v).squeeze(-2)
         return out.transpose(1, 2).flatten(2).unflatten(1, (height, width))

@@ -83,8 +83,11 @@ def _chunked_scan(u, delta, A, B, C, chunk_size):
         # stages) would otherwise be scanned padded to a whole chunk
         chunk_size = min(chunk_size, length)
         pad = -length % chunk_size
-    u, delta, B, C = (F.pad(t, (0, pad)).unflatten(-1, (-1, chunk_size))
-                      for t in (u, delta, B, C))  # (..., chunks, T)
+    # (..., chunks, T); a view, not unflatten: an exported graph keeps the
+    # number of chunks dynamic
+    u, delta, B, C = (F.pad(t, (0, pad)).view(*t.shape[:-1], -1,
+                                                chunk_size)
+                      for t in (u, delta, B, C))
     B, C = (t.permute(0, 1, 3, 4, 2)[:, :, None] for t in (B, C))
     delta = delta[..., None]  # (b, G, c, chunks, T, 1)
     log_decay = delta * A[:, :, None, None]  # (b, G, c, chunks, T, n)
@@ -223,11 +226,6 @@ class SelectiveScan2D(BaseSTM):
         y = y[:, :2] + y[:, 2:].flip(-1)
         cols = y[:, 1].unflatten(-1, (width, height)).transpose(2, 3)
         return y[:, 0] + cols.flatten(2)
-
-    @property
-    def fixed_size_graph(self):
-        return ('the scan cuts each sequence into chunks by its length, and '
-                'the tracer records their number as a constant')
 
     def largest_elements_per_sample(self, x):
         """The scan's states: one per direction, inner channel, step and
