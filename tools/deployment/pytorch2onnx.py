@@ -65,9 +65,9 @@ def main(argv=None):
                              args.weights, args.cfg_options)
     preprocessor = model.model.data_preprocessor
     if getattr(preprocessor, 'mean', None) is not None:
-        print(f'input: RGB, normalised by mean '
-              f'{preprocessor.mean.flatten().tolist()} and std '
-              f'{preprocessor.std.flatten().tolist()}')
+        mean, std = (', '.join(f'{v:.3f}' for v in t.flatten().tolist())
+                     for t in (preprocessor.mean, preprocessor.std))
+        print(f'input: RGB, normalised by mean ({mean}) and std ({std})')
     exported = export_onnx(model, args.out, shape, dynamic=args.dynamic)
     for mixer, reason in exported['fixed_size_reasons'].items():
         print(f'{mixer} needs a fixed input size ({reason}): exported at '
