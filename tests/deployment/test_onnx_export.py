@@ -25,9 +25,6 @@ def micro_classifier(family):
                                       f'{family}-micro_*.py'))
 
 
-# The classifiers whose graph holds at one size (docs/deployment.md says
-# why); every other family exports one file for every size.
-FIXED_SIZE_CLASSIFIERS = {'swin'}
 
 
 def assert_matches(model, path, size):
@@ -43,24 +40,13 @@ def assert_standard(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('family', STM_FAMILIES)
-def test_every_family_exports_and_matches_pytorch(family, tmp_path):
+def test_every_family_exports_one_file_for_every_size(family, tmp_path):
     model = micro_classifier(family)
-    path = str(tmp_path / 'dynamic.onnx')
+    path = str(tmp_path / f'{family}.onnx')
     exported = export_onnx(model, path, SIZES[0], dynamic=True)
-    assert exported['dynamic_size'] == (family not in
-                                        FIXED_SIZE_CLASSIFIERS)
+    assert exported['dynamic_size'], exported['fixed_size_reasons']
     assert_standard(path)
-    if exported['dynamic_size']:
-        for size in SIZES:  # one file serves both
-            assert_matches(model, path, size)
-        return
-    # a size-bound graph is exported (and checked) at each size asked
-    assert exported['fixed_size_reasons']
     for size in SIZES:
-        path = str(tmp_path / f'{size[0]}x{size[1]}.onnx')
-        assert not export_onnx(model, path, size,
-                               dynamic=True)['dynamic_size']
-        assert_standard(path)
         assert_matches(model, path, size)
 
 
@@ -100,11 +86,24 @@ def test_the_check_sees_a_graph_of_other_weights(tmp_path):
     assert diff['relative'] > 1e-3
 
 
-def test_fixed_size_mixers_are_named_by_their_plain_class(tmp_path):
-    model = micro_classifier('swin')
-    exported = export_onnx(model, str(tmp_path / 'swin.onnx'), (64, 64),
-                           dynamic=True)
-    assert list(exported['fixed_size_reasons']) == ['ShiftedWindowAttention']
+class SizeBoundMixer(nn.Module):
+    """A mixer whose forward would decide something by the input size."""
+
+    fixed_size_graph = 'it decides by the size in Python'
+
+    def forward(self, x):
+        return 2 * x
+
+
+def test_a_size_bound_mixer_is_exported_at_the_size_asked(tmp_path):
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), SizeBoundMixer())
+    path = str(tmp_path / 'bound.onnx')
+    exported = export_onnx(model, path, (16, 24), dynamic=True)
+    assert not exported['dynamic_size']
+    assert exported['fixed_size_reasons'] == {
+        'SizeBoundMixer': 'it decides by the size in Python'}
+    dims = onnx.load(path).graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_param or d.dim_value for d in dims] == ['batch', 3, 16, 24]
 
 
 class FourierMixer(nn.Module):

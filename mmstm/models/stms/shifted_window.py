@@ -29,22 +29,24 @@ def relative_position_index(window_h, window_w, table_size):
 
 
 def window_labels(height, width, window, shift, valid_h, valid_w):
-    """Per-position region ids, so tokens of different regions never attend:
-    the shift's wrapped-around strips get their own ids and padding beyond
-    ``valid_h x valid_w`` gets -1 (padded keys are masked for every query)."""
-    labels = torch.zeros(height, width)
-    if shift:
-        bounds = (slice(0, -window), slice(-window, -shift),
-                  slice(-shift, None))
-        for i, rows in enumerate(bounds):
-            for j, cols in enumerate(bounds):
-                labels[rows, cols] = 3 * i + j
-    padding = torch.ones(height, width, dtype=torch.bool)
-    padding[:valid_h, :valid_w] = False
-    if shift:
-        padding = torch.roll(padding, (-shift, -shift), (0, 1))
-    labels[padding] = -1
-    return labels
+    """Per-position region ids of the shifted map, so tokens of different
+    regions never attend: the shift's wrapped-around strips get their own
+    ids and padding beyond ``valid_h x valid_w`` gets -1 (padded keys are
+    masked for every query). Without a shift every window is one region.
+    Written as arithmetic on positions, so ``shift`` may be decided in a
+    recorded graph."""
+
+    def regions(length, valid):
+        position = torch.arange(length)
+        # 0 before the last window, 1 in it up to the shift, 2 in the shift
+        region = (position >= length - window).long() + \
+            (position >= length - shift).long()
+        return region, (position + shift) % length >= valid  # padded?
+
+    rows, padded_rows = regions(height, valid_h)
+    cols, padded_cols = regions(width, valid_w)
+    labels = 3 * rows[:, None] + cols[None, :]
+    return labels.masked_fill(padded_rows[:, None] | padded_cols[None, :], -1)
 
 
 @MODELS.register_module()
@@ -95,21 +97,19 @@ class ShiftedWindowAttention(BaseSTM):
         # float masks are heads x 4 times the size of the boolean geometry
         self._frozen_masks = ShapeCache(capacity=2)
 
-    @property
-    def fixed_size_graph(self):
-        if self.padding == 'masked':
-            return ('a map that fits one window is attended whole and '
-                    'unshifted, a larger one padded to whole windows and '
-                    'shifted: decided by the size')
-        return None
-
     def _layout(self, height, width):
         """Window (h, w), shift and padded size for a map of this size."""
-        if self.padding == 'masked' and height <= self.window_size and \
-                width <= self.window_size:
-            return (height, width), 0, (height, width)
         ws = self.window_size
         padded = (round_up(height, ws), round_up(width, ws))
+        if self.padding == 'zeros':
+            return (ws, ws), self.shift_size, padded
+        larger = (height > ws) | (width > ws)
+        if recording_graph():
+            # the same function, decided in the graph for every size: a map
+            # that fits one window is padded to it (masked) and not shifted
+            return (ws, ws), self.shift_size * larger, padded
+        if not larger:
+            return (height, width), 0, (height, width)
         return (ws, ws), self.shift_size, padded
 
     def _geometry(self, height, width, device):
