@@ -86,9 +86,7 @@ class TiledNeighborhoodAttention(NeighborhoodAttention):
         kv = kv.index_select(2, key_cols.flatten()).view(
             batch, row_tiles, row_span, col_tiles, col_span, 2, heads, dims)
         k, v = kv.permute(5, 0, 6, 1, 3, 2, 4, 7).flatten(5, 6).flatten(3, 4)
-        table = F.pad(self.relative_position_bias_table, (0, 1),
-                      value=float('-inf'))
-        logits = q @ k.transpose(-2, -1) + table[:, bias_index]
+        logits = q @ k.transpose(-2, -1) + self.bias_at(bias_index)
         out = logits.softmax(-1) @ v  # (B, heads, tiles, queries, d)
         out = out.view(batch, heads, row_tiles, col_tiles, tile_h, tile_w,
                        dims).permute(0, 2, 4, 3, 5, 1, 6)

@@ -19,7 +19,8 @@ def pad_to_multiple(x, multiple, value=0.0):
     """Pad a channels-last map ``(B, H, W, C)`` on the bottom/right so that
     ``H`` and ``W`` are multiples of ``multiple``."""
     height, width = x.shape[1:3]
-    pad_h, pad_w = -height % multiple, -width % multiple
+    pad_h = round_up(height, multiple) - height
+    pad_w = round_up(width, multiple) - width
     if pad_h or pad_w or recording_graph():
         x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h), value=value)
     return x

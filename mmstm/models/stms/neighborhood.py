@@ -86,6 +86,13 @@ class NeighborhoodAttention(BaseSTM):
         """Every query's gathered keys and values."""
         return 2 * x.shape[1] * x.shape[2] * x.shape[3] * self.kernel_size**2
 
+    def bias_at(self, index):
+        """The heads' position bias at table ``index``; the index one past
+        the table (``(2k - 1)^2``) gives -inf, a key masked out."""
+        table = F.pad(self.relative_position_bias_table, (0, 1),
+                      value=float('-inf'))
+        return table[:, index]
+
     def forward(self, x):
         self.check_input(x)
         # a view, not unflatten: an exported graph keeps the sizes dynamic
@@ -106,8 +113,6 @@ class NeighborhoodAttention(BaseSTM):
                 for t in (k, v))
         q = q * q.shape[-1]**-0.5
         logits = (k @ q.unsqueeze(-1)).squeeze(-1)  # (B, heads, HW, k*k)
-        table = F.pad(self.relative_position_bias_table, (0, 1),
-                      value=float('-inf'))
-        logits = logits + table[:, bias_index]
+        logits = logits + self.bias_at(bias_index)
         out = (logits.softmax(-1).unsqueeze(-2) @ v).squeeze(-2)
         return out.transpose(1, 2).flatten(2).unflatten(1, (height, width))
