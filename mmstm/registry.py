@@ -12,6 +12,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
@@ -35,6 +36,11 @@ def build_mmstm_module(cfg, default_args=None):
 # The CPU distributed wrapper (``type='mmstm.<Name>'``).
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='mmstm',
+    locations=['mmstm.engine'])
+
+# Optimiser wrappers (mixed precision on the CPU: ``type='mmstm.<Name>'``).
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='mmstm',
     locations=['mmstm.engine'])
 
 # Hooks mmstm adds to mmengine runners (``type='mmstm.<Name>'``).

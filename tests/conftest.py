@@ -15,7 +15,7 @@ from mmstm.apis import resolve_model
 from mmstm.datasets import imagenet_synsets
 from mmstm.demo_data import (write_classification, write_detection,
                              write_segmentation)
-from mmstm.engine import use_fp32_without_cuda
+from mmstm.engine import amp_without_cuda
 from mmstm.models.backbones.archs import FAMILY_NAMES, resolve_arch
 
 # Under pytest-xdist (scripts/test.sh runs one worker per core) each worker,
@@ -349,4 +349,4 @@ def on_demo_images(cfg, data_root, work_dir, img_size=32, num_images=2):
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.default_hooks.checkpoint = None
     cfg.work_dir = str(work_dir)
-    return use_fp32_without_cuda(cfg)
+    return amp_without_cuda(cfg)

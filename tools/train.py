@@ -10,9 +10,9 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from mmstm.datasets import name_files_in_read_errors, skip_unreadable_images
-from mmstm.engine import (check_start_checkpoint, end_gloo_process_group,
-                          lock_work_dir_of_run, use_fp32_without_cuda,
-                          use_gloo_without_cuda)
+from mmstm.engine import (AMP_DTYPES, amp_without_cuda, check_start_checkpoint,
+                          end_gloo_process_group, lock_work_dir_of_run,
+                          use_amp, use_gloo_without_cuda)
 from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
                                           build_runner)
 
@@ -28,8 +28,15 @@ def parse_args():
         'checkpoint in the work directory')
     parser.add_argument('--auto-resume', action='store_true',
                         help='same as --resume with no value')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (CUDA)')
+    parser.add_argument(
+        '--amp', nargs='?', const='float16', choices=AMP_DTYPES,
+        help='automatic mixed precision, float16 (the default, as the '
+        'paper) or bfloat16 (which also runs on the CPU)')
+    parser.add_argument(
+        '--compile', nargs='?', const='whole', choices=('whole', 'regional'),
+        help='train with torch.compile: the whole backbone and neck (the '
+        'default) or each block of the backbone (regional: compiles '
+        'faster); the first step\'s time is logged')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip evaluation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -57,11 +64,11 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp is not supported with {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        use_amp(cfg, args.amp)
+    if args.compile:
+        options = cfg.get('compile')
+        options = dict(options) if isinstance(options, dict) else {}
+        cfg.compile = dict(options, regional=args.compile == 'regional')
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
@@ -79,7 +86,7 @@ def merge_args(cfg, args):
         persistent_workers=not args.no_persistent_workers)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg = skip_unreadable_images(use_fp32_without_cuda(cfg))
+    cfg = skip_unreadable_images(amp_without_cuda(cfg))
     cfg = name_files_in_read_errors(cfg, splits=('train', 'val'))
     return use_gloo_without_cuda(cfg)
 

@@ -12,19 +12,32 @@ its keys, checkpoints stay interchangeable), once when the runner is built, so
 Input sizes that change between batches (detection, segmentation) compile
 twice: once for the first size, once more with dynamic sizes on the first
 change; later sizes reuse the dynamic graph.
+
+``regional=True`` (``compile=dict(regional=True)``, ``tools/train.py
+--compile regional``) compiles each block of the backbone instead of the
+whole backbone: the blocks of a stage share one compiled graph, so compiling
+takes a fraction of the time, while the stem and the downsampling layers
+between stages run eagerly.
 """
 import inspect
+import time
 
 import torch
+from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
+from ..models.blocks import SingleResidualBlock, UnifiedBlock
+from ..registry import HOOKS
+
 COMPILED_PARTS = ('backbone', 'neck')
+BLOCKS = (UnifiedBlock, SingleResidualBlock)
 
 
 def compile_options(value):
     """``torch.compile`` keyword arguments from the config's ``compile``
-    (``True``/``False``/``None`` or a dict of them); ``None`` when off."""
+    (``True``/``False``/``None`` or a dict of them, with mmstm's
+    ``regional`` among them); ``None`` when off."""
     if value is None or value is False:
         return None
     if value is True:
@@ -33,22 +46,45 @@ def compile_options(value):
         raise TypeError(f'compile must be True, False or a dict of '
                         f'torch.compile options, got {value!r}')
     allowed = set(inspect.signature(torch.compile).parameters) - {'model'}
-    unknown = set(value) - allowed
+    unknown = set(value) - allowed - {'regional'}
     if unknown:
         raise KeyError(f'compile has unknown option(s) {sorted(unknown)}; '
-                       f'torch.compile takes {sorted(allowed)}')
+                       f'torch.compile takes {sorted(allowed)}, mmstm '
+                       f'adds regional')
+    if not isinstance(value.get('regional', False), bool):
+        raise TypeError(f'compile.regional must be True or False, got '
+                        f'{value["regional"]!r}')
     return dict(value)
 
 
+def compile_blocks(backbone, options):
+    """Compile each block of ``backbone`` in place; returns how many."""
+    blocks = [m for m in backbone.modules() if isinstance(m, BLOCKS)]
+    for block in blocks:
+        block.compile(**options)
+    return len(blocks)
+
+
 def compile_dense_parts(model, options):
-    """Compile ``model``'s backbone and neck in place; returns the names
-    compiled."""
+    """Compile ``model``'s backbone (or each of its blocks, with
+    ``regional``) and neck in place; returns the names compiled."""
     if is_model_wrapper(model):
         model = model.module
+    options = dict(options)
+    regional = options.pop('regional', False)
     compiled = []
     for name in COMPILED_PARTS:
         part = getattr(model, name, None)
-        if isinstance(part, torch.nn.Module):
+        if not isinstance(part, torch.nn.Module):
+            continue
+        if regional and name == 'backbone':
+            count = compile_blocks(part, options)
+            if not count:
+                raise ValueError(f'compile.regional: the backbone '
+                                 f'{type(part).__name__} has no mmstm '
+                                 f'blocks to compile')
+            compiled.append(f'backbone\'s {count} blocks')
+        else:
             part.compile(**options)
             compiled.append(name)
     if not compiled:
@@ -66,8 +102,43 @@ def compile_runner_model(runner):
         return runner
     compiled = compile_dense_parts(runner.model, options)
     runner.cfg.compile = None
+    torch_options = {k: v for k, v in options.items() if k != 'regional'}
     print_log(f'compiled the model\'s {" and ".join(compiled)} in place '
-              f'with torch.compile({options or ""}); the first batch of '
-              'each new input size (twice at most) is slow',
+              f'with torch.compile({torch_options or ""}); the first batch '
+              'of each new input size (twice at most) is slow',
               logger='current')
+    runner.register_hook(FirstStepsTimeHook(), priority='VERY_LOW')
     return runner
+
+
+@HOOKS.register_module()
+class FirstStepsTimeHook(Hook):
+    """Log how long the first training step took (compiling included) and
+    the second (compiled), so the cost of compiling is seen at once."""
+
+    def __init__(self):
+        self.started = None
+        self.times = []
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if len(self.times) < 2:
+            _synchronize()
+            self.started = time.perf_counter()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if len(self.times) >= 2 or self.started is None:
+            return
+        _synchronize()
+        self.times.append(time.perf_counter() - self.started)
+        if len(self.times) == 1:
+            print_log(f'first training step: {self.times[0]:.1f} s '
+                      '(compiling included)', logger='current')
+        else:
+            print_log(f'second training step: {self.times[1]:.3f} s',
+                      logger='current')
+
+
+def _synchronize():
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()

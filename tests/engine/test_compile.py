@@ -1,6 +1,8 @@
 """The config's ``compile`` switch: every mixer compiles and gives eager's
 numbers, sizes that change between batches do not recompile every batch,
 and the runner compiles backbone and neck for training and testing."""
+import re
+
 import pytest
 import torch
 from torch._dynamo.utils import counters
@@ -8,6 +10,7 @@ from torch._dynamo.utils import counters
 from mmstm.engine.compile import compile_options
 from mmstm.engine.runner_defaults import build_runner
 from mmstm.models.backbones.unified import UnifiedBackbone
+from mmstm.models.blocks import UnifiedBlock
 
 from tests.conftest import STM_FAMILIES, demo_config, on_demo_images, tiny_arch
 
@@ -83,9 +86,34 @@ def test_runner_compiles_backbone_and_neck_in_place(demo_classification,
     assert not any('_orig_mod' in k for k in model.state_dict())
 
 
+def test_regional_compile_compiles_each_block_and_logs_the_first_steps(
+        demo_classification, tmp_path):
+    cfg = on_demo_images(demo_config('classification'), demo_classification,
+                         tmp_path)
+    cfg.model.backbone.arch = tiny_arch('swin')
+    cfg.train_dataloader.dataset.pop('classes')
+    cfg.compile = dict(backend='aot_eager', regional=True)
+    torch._dynamo.reset()
+    runner = build_runner(cfg)
+    backbone = runner.model.backbone
+    blocks = [m for m in backbone.modules() if isinstance(m, UnifiedBlock)]
+    assert len(blocks) == 5
+    assert all(b._compiled_call_impl is not None for b in blocks)
+    assert backbone._compiled_call_impl is None  # stem, downsampling eager
+    assert runner.model.neck._compiled_call_impl is not None
+    runner.train()
+    log, = tmp_path.glob('*/*.log')
+    text = log.read_text()
+    assert "compiled the model's backbone's 5 blocks and neck" in text
+    assert re.search(r'first training step: [\d.]+ s', text)
+    assert re.search(r'second training step: [\d.]+ s', text)
+
+
 def test_wrong_compile_options_are_refused_by_name():
     assert compile_options(False) is None and compile_options(True) == {}
     with pytest.raises(KeyError, match='backned'):
         compile_options(dict(backned='eager'))
     with pytest.raises(TypeError, match='compile must be'):
         compile_options('inductor')
+    with pytest.raises(TypeError, match='regional'):
+        compile_options(dict(regional='yes'))

@@ -16,8 +16,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmstm.engine import (add_weights_argument, load_for_evaluation,
-                          use_fp32_without_cuda, without_ema_hooks)
+from mmstm.engine import (add_weights_argument, amp_without_cuda,
+                          load_for_evaluation, without_ema_hooks)
 
 BENCHMARKS_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs/classification/robustness')
@@ -75,7 +75,7 @@ def main():
     cfg.load_from = None  # loaded strictly below
     without_ema_hooks(cfg)  # one set of weights, chosen by --weights
     cfg.launcher = args.launcher
-    runner = Runner.from_cfg(use_fp32_without_cuda(cfg))
+    runner = Runner.from_cfg(amp_without_cuda(cfg))
     load_for_evaluation(runner.model, args.checkpoint, args.weights)
     metrics = runner.test()
     if runner.rank == 0:
