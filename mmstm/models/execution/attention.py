@@ -1,6 +1,7 @@
-"""Attention on the CPU: written out in place, in cache-sized pieces, or
-through SDPA, whichever the measurements found faster (the results are those
-of the mixers' own expressions, to float rounding).
+"""Attention written out in place, in cache-sized pieces, or through SDPA,
+whichever the measurements found faster on the CPU; on CUDA, Swin's windows
+go through SDPA with their bias as its mask (:mod:`.fused_attention`). The
+results are those of the mixers' own expressions, to float rounding.
 
 * The global mixers (PVT's spatial reduction, the hybrid's global attention)
   take SDPA's fused kernel, except in eager CPU training over at most
@@ -18,6 +19,7 @@ from ..stms.global_attention import GlobalAttention
 from ..stms.shifted_window import ShiftedWindowAttention
 from ..stms.spatial_reduction import SpatialReductionAttention
 from .cpu_linear import eager_cpu
+from .fused_attention import fused_attention, runs_fused
 from .switch import fast_form
 
 FEW_KEYS = 128
@@ -74,8 +76,11 @@ def _pieces(batch, rows, row_elements):
 def row_attention(q, k, v, bias):
     """``ShiftedWindowAttention.attend``: ``q, k, v`` ``(B, R, ..., heads,
     N, d)`` and ``bias`` ``(R, ..., heads, N, M)``; returns ``(B, R, ...,
-    N, heads, d)``. In eager CPU execution without gradients a piece of rows
-    at a time, concatenated in the output's layout."""
+    N, heads, d)``. Fused where :func:`runs_fused`; in eager CPU execution
+    without gradients a piece of rows at a time, concatenated in the
+    output's layout."""
+    if runs_fused(q):
+        return fused_attention(q, k, v, bias).transpose(-3, -2)
     if not eager_cpu(q) or (torch.is_grad_enabled() and q.requires_grad):
         return biased_attention(q, k, v, bias).transpose(-3, -2)
     batch, rows = q.shape[:2]

@@ -5,12 +5,15 @@ queries' neighbourhoods cover, with the keys outside a query's own
 neighbourhood masked out of its softmax. That is up to ``(2k - 1)^2 / k^2``
 (3.4x) the products of gathering every query's ``k^2`` keys, but as dense
 matrix products without a copy of the keys per query, several times faster
-on the CPU. The FLOP counter counts the mixer's own (gathered) form.
+on the CPU; on CUDA the tiles go through SDPA with the bias (and the -inf
+of the keys outside a query's neighbourhood) as its mask. The FLOP counter
+counts the mixer's own (gathered) form.
 """
 import torch
 import torch.nn.functional as F
 
 from ..stms.neighborhood import NeighborhoodAttention, window_starts
+from .fused_attention import fused_attention, runs_fused
 from .switch import fast_form
 
 
@@ -86,8 +89,12 @@ class TiledNeighborhoodAttention(NeighborhoodAttention):
         kv = kv.index_select(2, key_cols.flatten()).view(
             batch, row_tiles, row_span, col_tiles, col_span, 2, heads, dims)
         k, v = kv.permute(5, 0, 6, 1, 3, 2, 4, 7).flatten(5, 6).flatten(3, 4)
-        logits = q @ k.transpose(-2, -1) + self.bias_at(bias_index)
-        out = logits.softmax(-1) @ v  # (B, heads, tiles, queries, d)
+        bias = self.bias_at(bias_index)
+        if runs_fused(q):
+            out = fused_attention(q, k, v, bias, scale=1.0)
+        else:
+            out = (q @ k.transpose(-2, -1) + bias).softmax(-1) @ v
+        # (B, heads, tiles, queries, d)
         out = out.view(batch, heads, row_tiles, col_tiles, tile_h, tile_w,
                        dims).permute(0, 2, 4, 3, 5, 1, 6)
         out = out.reshape(batch, row_tiles * tile_h, col_tiles * tile_w, -1)

@@ -165,9 +165,26 @@ class HaloAttention(BaseSTM):
         if self.pos_embed_type == 'query_free':
             bias = self.relative_position_bias_table[self.bias_index]
             return bias.permute(2, 0, 1)[None, :, None].to(q.dtype)
-        height = _gather_last(q @ self.height_rel.t(), self.height_index)
-        width = _gather_last(q @ self.width_rel.t(), self.width_index)
+        height, width = self._relative_logits(q)
         return (height[..., :, None] + width[..., None, :]).flatten(-2)
+
+    def _relative_logits(self, q):
+        """HaloNet's query-related logits of each query against every key
+        row and every key column of its window, ``(..., block*block, win)``
+        each."""
+        return (_gather_last(q @ self.height_rel.t(), self.height_index),
+                _gather_last(q @ self.width_rel.t(), self.width_index))
+
+    def attend(self, q, k, v, padded_keys):
+        """Attention of every block's queries ``q`` ``(B, heads, blocks,
+        block*block, d)`` over its window's keys and values ``(B, heads,
+        blocks, win*win, d)``, the keys that are padding
+        (``padded_keys``, ``(blocks, win*win)``) masked out."""
+        # in place: the logits are the mixer's largest tensor
+        logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+        logits = logits.add_(self._position_logits(q))
+        logits = logits.masked_fill_(padded_keys[:, None], float('-inf'))
+        return logits.softmax(-1) @ v
 
     def largest_elements_per_sample(self, x):
         """The attention logits, or the key windows where those are
@@ -192,11 +209,7 @@ class HaloAttention(BaseSTM):
         # windows gathered in the attention layout: k, v contiguous
         k, v = _gather_windows(kv.permute(3, 0, 2, 1, 4), window_index)
 
-        # in place: the logits are the mixer's largest tensor
-        logits = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
-        logits = logits.add_(self._position_logits(q))
-        logits = logits.masked_fill_(padded_keys[:, None], float('-inf'))
-        out = logits.softmax(-1) @ v
+        out = self.attend(q, k, v, padded_keys)
         out = out.view(batch, heads, blocks_h, blocks_w, bs, bs, -1)
         out = out.permute(0, 2, 4, 3, 5, 1, 6).reshape(
             batch, blocks_h * bs, blocks_w * bs, channels)
