@@ -14,6 +14,7 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
 
+from mmstm.engine.compile import compile_blocks
 from mmstm.models.execution import plain_execution
 
 from .memory import PeakMemory
@@ -67,8 +68,12 @@ def measure_throughput(model, batch_size, img_size, device='cpu',
                        warmup=3, repeats=10, compile=False):
     """Images per second: the median over ``repeats`` timed runs, after
     ``warmup`` untimed ones, of inference (no grad) or one training step
-    (forward, backward, AdamW update). ``compile``: run the model through
-    ``torch.compile`` (the first warm-up run then includes compilation).
+    (forward, backward, AdamW update). ``amp``: autocast, in float16 on
+    CUDA and bfloat16 on the CPU for ``True``, else in the dtype named
+    (``'float16'`` or ``'bfloat16'``; float16 training scales the loss).
+    ``compile``: run the model through ``torch.compile``, whole (``True``,
+    ``'whole'``) or each block of it (``'regional'``, as ``tools/train.py
+    --compile regional``); the first warm-up run then includes compilation.
 
     Returns:
         dict: ``images_per_s``, ``median_s``, ``runs_s`` (every timed run),
@@ -82,19 +87,24 @@ def measure_throughput(model, batch_size, img_size, device='cpu',
     memory_format = torch.channels_last if channels_last else \
         torch.contiguous_format
     model = model.to(memory_format=memory_format).train(train)
-    forward = torch.compile(model) if compile else model
+    forward = model
+    if compile == 'regional':
+        compile_blocks(model, {})
+    elif compile:
+        forward = torch.compile(model)
     height, width = (img_size, img_size) if isinstance(img_size, int) \
         else img_size
     inputs = torch.randn(batch_size, 3, height, width, device=device)
     inputs = inputs.contiguous(memory_format=memory_format)
-    amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    amp_dtype = getattr(torch, amp) if isinstance(amp, str) else \
+        torch.float16 if device.type == 'cuda' else torch.bfloat16
     autocast = torch.autocast(device.type, dtype=amp_dtype) if amp \
         else nullcontext()
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=1e-6) \
         if train else None
-    scaler = torch.amp.GradScaler(device.type,
-                                  enabled=amp and device.type == 'cuda')
+    scaler = torch.amp.GradScaler(device.type, enabled=bool(amp) and (
+        amp_dtype == torch.float16 and device.type == 'cuda'))
 
     def step():
         if not train:

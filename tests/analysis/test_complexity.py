@@ -8,7 +8,11 @@ from torch import nn
 from mmstm.analysis.complexity import (count_flops, count_parameters,
                                        measure_throughput)
 from mmstm.analysis.complexity_table import complexity_rows, write_tables
+from mmstm.models.backbones.unified import UnifiedBackbone
+from mmstm.models.blocks import UnifiedBlock
 from mmstm.models.stms import DCNv3
+
+from tests.conftest import TINY_ARCH
 
 
 class Attention(nn.Module):
@@ -79,6 +83,22 @@ def test_compiling_happens_in_the_first_untimed_run():
                                 repeats=2, compile=True)
     # the first run compiled: far slower than the compiled runs after it
     assert result['first_run_s'] > 10 * result['median_s']
+
+
+def test_regional_compiling_and_bfloat16_are_measured():
+    torch._dynamo.reset()
+    model = UnifiedBackbone(arch=TINY_ARCH)
+    dtypes = set()
+    model.stages[0].blocks[0].mlp.register_forward_hook(
+        lambda module, args, out: dtypes.add(out.dtype))
+    result = measure_throughput(model, batch_size=2, img_size=32, warmup=1,
+                                repeats=2, amp='bfloat16',
+                                compile='regional')
+    blocks = [m for m in model.modules() if isinstance(m, UnifiedBlock)]
+    assert all(b._compiled_call_impl is not None for b in blocks)
+    assert model._compiled_call_impl is None
+    assert dtypes == {torch.bfloat16}
+    assert result['first_run_s'] > 5 * result['median_s']
 
 
 def test_table_of_a_config(tmp_path):

@@ -3,7 +3,8 @@ training step: the median and spread of repeated timed runs after warm-up,
 and the peak memory of each (CPU: process RSS; CUDA: max allocated).
 
     python tools/analysis/benchmark.py CONFIG [--batch-size 8] [--shape 224]
-        [--device cuda] [--amp] [--channels-last] [--compile]
+        [--device cuda] [--amp [float16|bfloat16]] [--channels-last]
+        [--compile [whole|regional]]
         [--mode infer train]
 
 On the CPU each mode runs in a process of its own, so that its peak RSS is
@@ -26,12 +27,15 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast (fp16 on CUDA, bf16 on CPU)')
+    parser.add_argument(
+        '--amp', nargs='?', const=True, choices=('float16', 'bfloat16'),
+        help='autocast, in the dtype given (default: float16 on CUDA, '
+        'bfloat16 on the CPU)')
     parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--compile', action='store_true',
-                        help='torch.compile the model (the first warm-up '
-                        'run compiles; its time is printed apart)')
+    parser.add_argument(
+        '--compile', nargs='?', const='whole', choices=('whole', 'regional'),
+        help='torch.compile the model, whole (the default) or each block '
+        '(regional); the first warm-up run compiles, its time printed apart')
     parser.add_argument('--mode', nargs='+', default=['infer', 'train'],
                         choices=['infer', 'train'])
     parser.add_argument('--warmup', type=int, default=3)
@@ -77,8 +81,8 @@ def main():
         else f'CPU ({torch.get_num_threads()} threads)'
     print(f'config: {args.config}')
     print(f'device: {name}, batch {args.batch_size}, input 3x{size[0]}x'
-          f'{size[1]}, amp {args.amp}, channels_last {args.channels_last}, '
-          f'compile {args.compile}')
+          f'{size[1]}, amp {args.amp or False}, channels_last '
+          f'{args.channels_last}, compile {args.compile or False}')
     if device.type == 'cpu' and len(args.mode) > 1:
         for mode in args.mode:
             print(run_in_own_process(mode), flush=True)
