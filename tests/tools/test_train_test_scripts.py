@@ -2,8 +2,10 @@
 set, as a user runs them (separate processes, real runner)."""
 import ast
 import json
+import math
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -90,3 +92,31 @@ def test_train_rejects_a_wrong_config_key(tmp_path):
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode != 0
     assert 'archh' in result.stderr
+
+
+def test_train_in_bfloat16_compiled_per_block(demo_classification, tmp_path):
+    config = tmp_path / 'tiny_demo.py'
+    config.write_text(f"""
+_base_ = [{CLASSIFICATION_DEMO!r}]
+data_root = {demo_classification + '/'!r}
+model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})))
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root,
+                                     classes=data_root + 'classes.txt'))
+train_cfg = dict(max_epochs=3)
+default_hooks = dict(logger=dict(interval=1), checkpoint=None)
+""")
+    work_dir = tmp_path / 'work'
+    out = run('tools/train.py', str(config), '--work-dir', str(work_dir),
+              '--no-validate', '--amp', 'bfloat16', '--compile', 'regional',
+              '--cfg-options', 'compile.backend=aot_eager')
+    log = next(work_dir.glob('*/*.log')).read_text()
+    assert 'bfloat16 AMP runs on the CPU' in out  # before the runner's log
+    assert "compiled the model's backbone's 5 blocks" in log
+    assert re.search(r'first training step: [\d.]+ s', log)
+    dumped = (work_dir / 'tiny_demo.py').read_text()
+    assert "type='mmstm.AutocastOptimWrapper'" in dumped
+    assert 'regional=True' in dumped
+    records = [json.loads(line) for line in next(
+        work_dir.glob('*/vis_data/scalars.json')).read_text().splitlines()]
+    assert all(math.isfinite(r['loss']) for r in records if 'loss' in r)
