@@ -35,8 +35,8 @@ def parse_args():
     parser.add_argument(
         '--compile', nargs='?', const='whole', choices=('whole', 'regional'),
         help='train with torch.compile: the whole backbone and neck (the '
-        'default) or each block of the backbone (regional: compiles '
-        'faster); the first step\'s time is logged')
+        'default) or each block of the backbone on its own (regional); the '
+        'first steps\' times are logged')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip evaluation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',

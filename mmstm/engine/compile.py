@@ -15,9 +15,12 @@ change; later sizes reuse the dynamic graph.
 
 ``regional=True`` (``compile=dict(regional=True)``, ``tools/train.py
 --compile regional``) compiles each block of the backbone instead of the
-whole backbone: the blocks of a stage share one compiled graph, so compiling
-takes a fraction of the time, while the stem and the downsampling layers
-between stages run eagerly.
+whole backbone, at static shapes; the stem and the downsampling layers run
+eagerly. Blocks of one shape and settings share a compiled graph (in
+inference, a stage's blocks); in training stochastic depth gives every block
+its own drop probability, a constant of its graph, so each block compiles
+once. A block that fails to compile fails alone, and no graph spans the
+whole network.
 """
 import inspect
 import time
@@ -58,10 +61,26 @@ def compile_options(value):
 
 
 def compile_blocks(backbone, options):
-    """Compile each block of ``backbone`` in place; returns how many."""
+    """Compile each block of ``backbone`` in place; returns how many.
+
+    Blocks of one shape share a graph; every other shape (a stage's width,
+    Swin's shifted windows, another mixer) is one more compilation of the
+    same forward, after dynamo's ``recompile_limit`` of which it would run
+    the rest eagerly: the limit is raised to the number of blocks. Shapes
+    are static unless ``options`` say otherwise (a block of a new width
+    would otherwise turn dynamic, which inductor 2.9 fails to lower for
+    ConvNeXt's blocks on the CPU)."""
     blocks = [m for m in backbone.modules() if isinstance(m, BLOCKS)]
+    options = dict(options)
+    options.setdefault('dynamic', False)
     for block in blocks:
         block.compile(**options)
+    dynamo_config = torch._dynamo.config
+    if len(blocks) > dynamo_config.recompile_limit:
+        print_log(f'torch._dynamo.config.recompile_limit raised from '
+                  f'{dynamo_config.recompile_limit} to {len(blocks)}, one '
+                  'compilation per block at most', logger='current')
+        dynamo_config.recompile_limit = len(blocks)
     return len(blocks)
 
 
