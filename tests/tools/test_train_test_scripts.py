@@ -24,15 +24,24 @@ def run(*args, env=None):
     return result.stdout
 
 
-def test_train_then_test(demo_classification, tmp_path, loopback):
+def tiny_demo_config(tmp_path, data_root, rest):
+    """``tiny_demo.py`` in ``tmp_path``: the demo classification config
+    with ``TINY_ARCH``, training on ``data_root`` in batches of 8, then
+    ``rest``."""
     config = tmp_path / 'tiny_demo.py'
     config.write_text(f"""
 _base_ = [{CLASSIFICATION_DEMO!r}]
-data_root = {demo_classification + '/'!r}
+data_root = {data_root + '/'!r}
 model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})))
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root=data_root,
                                      classes=data_root + 'classes.txt'))
+""" + rest)
+    return config
+
+
+def test_train_then_test(demo_classification, tmp_path, loopback):
+    config = tiny_demo_config(tmp_path, demo_classification, """
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
                       dataset=dict(data_root=data_root,
                                    classes=data_root + 'classes.txt'))
@@ -95,14 +104,7 @@ def test_train_rejects_a_wrong_config_key(tmp_path):
 
 
 def test_train_in_bfloat16_compiled_per_block(demo_classification, tmp_path):
-    config = tmp_path / 'tiny_demo.py'
-    config.write_text(f"""
-_base_ = [{CLASSIFICATION_DEMO!r}]
-data_root = {demo_classification + '/'!r}
-model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r})))
-train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root,
-                                     classes=data_root + 'classes.txt'))
+    config = tiny_demo_config(tmp_path, demo_classification, """
 train_cfg = dict(max_epochs=3)
 default_hooks = dict(logger=dict(interval=1), checkpoint=None)
 """)

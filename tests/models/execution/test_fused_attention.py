@@ -49,7 +49,8 @@ def outputs_and_gradients(mixer, x):
     mixer.zero_grad()
     x = x.clone().requires_grad_()
     out = mixer(x)
-    (out * torch.linspace(-1, 1, out.numel()).view_as(out)).sum().backward()
+    weights = torch.linspace(-1, 1, out.numel(), device=out.device)
+    (out * weights.view_as(out)).sum().backward()
     return [out, x.grad] + [p.grad for p in mixer.parameters()]
 
 
@@ -116,3 +117,23 @@ def test_fused_under_bfloat16_autocast(name, fused_on_cpu):
         got = mixer(x)
     assert got.dtype == torch.bfloat16 and fused_on_cpu
     torch.testing.assert_close(got.float(), want, rtol=0.05, atol=0.05)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float16,
+                                   torch.bfloat16])
+@pytest.mark.parametrize('name', sorted(MIXERS))
+def test_fused_on_cuda_equals_written_out(name, dtype):
+    torch.manual_seed(0)
+    mixer = MIXERS[name]().cuda()
+    x = torch.randn(2, 13, 7, 16, device='cuda')
+    results = []
+    for fast in (False, True):
+        apply_execution(mixer, fast=fast)
+        with torch.autocast('cuda', dtype=dtype,
+                            enabled=dtype != torch.float32):
+            results.append(outputs_and_gradients(mixer, x))
+    tolerance = 1e-4 if dtype == torch.float32 else 3e-2
+    for got, want in zip(*results):
+        torch.testing.assert_close(got.float(), want.float(),
+                                   rtol=tolerance, atol=tolerance)
