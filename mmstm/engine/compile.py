@@ -122,9 +122,11 @@ def compile_runner_model(runner):
     compiled = compile_dense_parts(runner.model, options)
     runner.cfg.compile = None
     torch_options = {k: v for k, v in options.items() if k != 'regional'}
+    slow = 'each new input size compiles the blocks again (static shapes)' \
+        if options.get('regional') else \
+        'the first batch of each new input size (twice at most) is slow'
     print_log(f'compiled the model\'s {" and ".join(compiled)} in place '
-              f'with torch.compile({torch_options or ""}); the first batch '
-              'of each new input size (twice at most) is slow',
+              f'with torch.compile({torch_options or ""}); {slow}',
               logger='current')
     runner.register_hook(FirstStepsTimeHook(), priority='VERY_LOW')
     return runner
