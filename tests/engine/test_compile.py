@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch._dynamo.utils import counters
 
-from mmstm.engine.compile import compile_options
+from mmstm.engine.compile import compile_blocks, compile_options
 from mmstm.engine.runner_defaults import build_runner
 from mmstm.models.backbones.unified import UnifiedBackbone
 from mmstm.models.blocks import UnifiedBlock
@@ -107,6 +107,20 @@ def test_regional_compile_compiles_each_block_and_logs_the_first_steps(
     assert "compiled the model's backbone's 5 blocks and neck" in text
     assert re.search(r'first training step: [\d.]+ s', text)
     assert re.search(r'second training step: [\d.]+ s', text)
+
+
+def test_regional_blocks_of_a_stage_share_a_graph_in_inference():
+    torch._dynamo.reset()
+    counters.clear()
+    arch = dict(tiny_arch('convnext'), depths=[2, 2, 3, 2])
+    model = UnifiedBackbone(arch=arch, drop_path_rate=0.1).eval()
+    assert compile_blocks(model, dict(backend='eager')) == 9
+    with torch.no_grad():
+        for _ in range(2):
+            model(torch.randn(1, 3, 64, 64))
+    # one per stage shape; stages 3 and 4 share widths, not map sizes
+    assert counters['stats']['unique_graphs'] <= 5
+    assert not counters['graph_break'], dict(counters['graph_break'])
 
 
 def test_wrong_compile_options_are_refused_by_name():
