@@ -13,6 +13,7 @@ from mmstm.datasets import name_files_in_read_errors, skip_unreadable_images
 from mmstm.engine import (AMP_DTYPES, amp_without_cuda, check_start_checkpoint,
                           end_gloo_process_group, lock_work_dir_of_run,
                           use_amp, use_gloo_without_cuda)
+from mmstm.engine.compile import COMPILE_SCOPES
 from mmstm.engine.runner_defaults import (apply_dataloader_defaults,
                                           build_runner)
 
@@ -33,7 +34,7 @@ def parse_args():
         help='automatic mixed precision, float16 (the default, as the '
         'paper) or bfloat16 (which also runs on the CPU)')
     parser.add_argument(
-        '--compile', nargs='?', const='whole', choices=('whole', 'regional'),
+        '--compile', nargs='?', const='whole', choices=COMPILE_SCOPES,
         help='train with torch.compile: the whole backbone and neck (the '
         'default) or each block of the backbone on its own (regional); the '
         'first steps\' times are logged')

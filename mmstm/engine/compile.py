@@ -34,6 +34,8 @@ from ..models.blocks import SingleResidualBlock, UnifiedBlock
 from ..registry import HOOKS
 
 COMPILED_PARTS = ('backbone', 'neck')
+# what the tools' --compile takes: the whole backbone, or each of its blocks
+COMPILE_SCOPES = ('whole', 'regional')
 BLOCKS = (UnifiedBlock, SingleResidualBlock)
 
 

@@ -1,11 +1,11 @@
 """Mixed precision for every config: float16 (the paper's recipes) or
 bfloat16, on CUDA and, in bfloat16, on the CPU.
 
-``tools/train.py --amp [float16|bfloat16]`` turns it on for any config (the
-same as ``--cfg-options optim_wrapper.type=AmpOptimWrapper
-optim_wrapper.dtype=bfloat16``). bfloat16 has float32's exponent range, so
-it trains without loss scaling, as timm does; float16 keeps mmengine's
-dynamic loss scale.
+``tools/train.py --amp [float16|bfloat16]`` turns it on for any config (for
+bfloat16 the same as ``--cfg-options optim_wrapper.type=AmpOptimWrapper
+optim_wrapper.dtype=bfloat16 optim_wrapper.loss_scale.enabled=False``).
+bfloat16 has float32's exponent range, so it trains without loss scaling,
+as timm does; float16 keeps mmengine's dynamic loss scale.
 """
 import logging
 from contextlib import contextmanager

@@ -19,6 +19,8 @@ import torch
 from mmstm.analysis.complexity import measure_throughput
 from mmstm.analysis.models import (add_model_arguments, input_size,
                                    model_from_arguments)
+from mmstm.engine import AMP_DTYPES
+from mmstm.engine.compile import COMPILE_SCOPES
 
 
 def parse_args():
@@ -28,12 +30,12 @@ def parse_args():
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
-        '--amp', nargs='?', const=True, choices=('float16', 'bfloat16'),
+        '--amp', nargs='?', const=True, choices=AMP_DTYPES,
         help='autocast, in the dtype given (default: float16 on CUDA, '
         'bfloat16 on the CPU)')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument(
-        '--compile', nargs='?', const='whole', choices=('whole', 'regional'),
+        '--compile', nargs='?', const='whole', choices=COMPILE_SCOPES,
         help='torch.compile the model, whole (the default) or each block '
         '(regional); the first warm-up run compiles, its time printed apart')
     parser.add_argument('--mode', nargs='+', default=['infer', 'train'],

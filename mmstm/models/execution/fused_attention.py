@@ -55,6 +55,14 @@ def pad_head_dims(tensor, multiple=HEAD_DIM_MULTIPLE):
     return F.pad(tensor, (0, -tensor.shape[-1] % multiple))
 
 
+def window_codes(window, device, dtype):
+    """The one-hot row and the one-hot column of every key of a ``window x
+    window`` window, ``(window**2, 2 * window)``."""
+    code = torch.eye(window, dtype=dtype, device=device)
+    position = torch.arange(window * window, device=device)
+    return torch.cat([code[position // window], code[position % window]], -1)
+
+
 @fast_form(HaloAttention)
 class FusedHaloAttention(HaloAttention):
     """:class:`HaloAttention` fused on CUDA. Its query-related bias
@@ -71,10 +79,9 @@ class FusedHaloAttention(HaloAttention):
         if self.pos_embed_type == 'query_free':
             return fused_attention(q, k, v, self._position_logits(q)[0] + mask)
         height, width = self._relative_logits(q)
-        win = self.window_size
-        code = torch.eye(win, dtype=k.dtype, device=k.device)
-        position = torch.arange(win * win, device=k.device)
-        codes = torch.cat([code[position // win], code[position % win]], -1)
+        codes = self._geometry.get(('window codes', k.device, k.dtype),
+                                   window_codes, self.window_size, k.device,
+                                   k.dtype)
         q = torch.cat([q * q.shape[-1]**-0.5, height, width], -1)
         k = torch.cat([k, codes.expand(*k.shape[:-1], -1)], -1)
         return fused_attention(pad_head_dims(q), pad_head_dims(k), v, mask,
