@@ -18,6 +18,13 @@ from mmstm.demo_data import (write_classification, write_detection,
 from mmstm.engine import amp_without_cuda
 from mmstm.models.backbones.archs import FAMILY_NAMES, resolve_arch
 
+from tests import cost_report
+
+# pytest --cost-report: seconds per family and per file
+pytest_addoption = cost_report.pytest_addoption
+pytest_configure = cost_report.pytest_configure
+pytest_terminal_summary = cost_report.pytest_terminal_summary
+
 # Under pytest-xdist (scripts/test.sh runs one worker per core) each worker,
 # and every process it starts, computes on one thread: workers of several
 # threads each would contend for the cores.
@@ -326,6 +333,22 @@ def released_mask_rcnn(tmp_path, arch):
     torch.save({'meta': {'epoch': 12, 'mmdet_version': '2.25.0'},
                 'state_dict': state, 'optimizer': {}}, path)
     return config, str(path), state, model
+
+
+def assert_trains(runner, steps):
+    """``runner.train()`` takes ``steps`` steps with finite losses and
+    updates every weight of the backbone; over 12 steps or more the loss
+    decreases."""
+    backbone = runner.model.backbone
+    before = {n: p.detach().clone() for n, p in backbone.named_parameters()}
+    runner.train()
+    losses, _ = runner.message_hub.get_scalar('train/loss').data
+    assert len(losses) == runner.iter == steps and np.isfinite(losses).all()
+    unchanged = [n for n, p in backbone.named_parameters()
+                 if torch.equal(p, before[n])]
+    assert not unchanged, f'weights left unchanged by training: {unchanged}'
+    if steps >= 12:
+        assert np.mean(losses[-3:]) < np.mean(losses[:3])
 
 
 def on_demo_images(cfg, data_root, work_dir, img_size=32, num_images=2):

@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 
 from mmstm.checkpoint import read_checkpoint
 
-from tests.conftest import REPO_ROOT, STM_FAMILIES, data_file, reference_arch
+from tests.conftest import (REPO_ROOT, STM_FAMILIES, assert_trains, data_file,
+                            reference_arch)
 
 pytestmark = pytest.mark.slow
 
@@ -37,14 +38,21 @@ def on_fixture(cfg, data_root, work_dir, stm):
     return cfg
 
 
+# Mixers of each kind train Mask R-CNN for 12 steps (the loss decreases):
+# convolution, windowed attention, the selective scan; every other mixer
+# takes one step, which updates every weight of its backbone.
+TRAINED_IN_FULL = ['convnext', 'swin', 'ss2d']
+
+
 @pytest.mark.parametrize('stm', STM_FAMILIES)
 def test_mask_rcnn_trains_and_is_evaluated(stm, demo_detection, tmp_path):
     cfg = on_fixture(Config.fromfile(DEMO), demo_detection, tmp_path, stm)
+    if stm not in TRAINED_IN_FULL:  # one batch, one step; one test image
+        cfg.train_dataloader.dataset.indices = 2
+        cfg.test_dataloader.dataset.indices = 1
+        cfg.train_cfg.max_epochs = 1
     runner = Runner.from_cfg(cfg)
-    runner.train()
-    losses, _ = runner.message_hub.get_scalar('train/loss').data
-    assert len(losses) == runner.iter == 12
-    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    assert_trains(runner, 12 if stm in TRAINED_IN_FULL else 1)
     metrics = runner.test()
     for key in ('coco/bbox_mAP', 'coco/segm_mAP'):
         assert 0 <= metrics[key] <= 1

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from tests.conftest import REPO_ROOT, STM_FAMILIES
+from tests.conftest import REPO_ROOT, STM_FAMILIES, assert_trains
 
 pytestmark = pytest.mark.slow
 
@@ -45,15 +45,22 @@ def test_demo_config_tests_with_sliding_windows():
     assert all(s > w > st for s, w, st in zip(test_size, window, stride))
 
 
+# Mixers of each kind train UperNet for 12 steps (the loss decreases):
+# convolution, windowed attention, the selective scan; every other mixer
+# takes one step, which updates every weight of its backbone.
+TRAINED_IN_FULL = ['convnext', 'swin', 'ss2d']
+
+
 @pytest.mark.parametrize('stm', STM_FAMILIES)
 def test_upernet_trains_and_is_evaluated_by_sliding_window(
         stm, demo_segmentation, tmp_path):
     cfg = on_fixture(Config.fromfile(DEMO), demo_segmentation, tmp_path, stm)
+    if stm not in TRAINED_IN_FULL:  # one batch, one step; one test image
+        cfg.train_dataloader.dataset.indices = 4
+        cfg.test_dataloader.dataset.indices = 1
+        cfg.train_cfg.max_iters = 1
     runner = Runner.from_cfg(cfg)
-    runner.train()
-    losses, _ = runner.message_hub.get_scalar('train/loss').data
-    assert len(losses) == runner.iter == 12
-    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    assert_trains(runner, 12 if stm in TRAINED_IN_FULL else 1)
     metrics = runner.test()
     for key in ('mIoU', 'mAcc', 'aAcc'):
         assert 0 <= metrics[key] <= 100

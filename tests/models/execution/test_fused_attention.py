@@ -13,6 +13,10 @@ from mmstm.models.stms.halo import HaloAttention
 from mmstm.models.stms.neighborhood import NeighborhoodAttention
 from mmstm.models.stms.shifted_window import ShiftedWindowAttention
 
+from tests.numerics import (BFLOAT16, REORDERED_KERNELS,
+                            assert_all_relatively_close, assert_differs,
+                            assert_relatively_close)
+
 MIXERS = {
     'swin': lambda: ShiftedWindowAttention(16, 2, window_size=4),
     'swin-shifted': lambda: ShiftedWindowAttention(16, 2, window_size=4,
@@ -45,6 +49,11 @@ def fused_on_cpu(monkeypatch):
     return calls
 
 
+def gradient_names(mixer):
+    return ['output', 'input gradient'] + [
+        f'gradient of {n}' for n, _ in mixer.named_parameters()]
+
+
 def outputs_and_gradients(mixer, x):
     mixer.zero_grad()
     x = x.clone().requires_grad_()
@@ -69,8 +78,26 @@ def test_fused_equals_written_out_forward_and_backward(name, size,
     assert not fused_on_cpu
     fused = outputs_and_gradients(apply_execution(mixer, fast=True), x)
     assert fused_on_cpu and all(fused_on_cpu)  # SDPA, with the bias
-    for got, want in zip(fused, written_out):
-        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    assert_all_relatively_close(fused, written_out, REORDERED_KERNELS,
+                                gradient_names(mixer))
+
+
+@pytest.mark.parametrize('name, table', [
+    ('swin-shifted', 'relative_position_bias_table'), ('halo', 'height_rel'),
+    ('nat', 'relative_position_bias_table')])
+def test_the_comparison_sees_a_one_percent_change(name, table, fused_on_cpu):
+    """A position table, what the fused path passes differently, moved by
+    1 % is seen."""
+    torch.manual_seed(0)
+    mixer = MIXERS[name]()
+    x = torch.randn(2, 13, 7, 16)
+    with torch.no_grad():
+        getattr(mixer, table).normal_()
+        want = apply_execution(mixer, fast=False)(x)
+        getattr(mixer, table).mul_(1.01)
+        got = apply_execution(mixer, fast=True)(x)
+    assert fused_on_cpu
+    assert_differs(got, want, REORDERED_KERNELS, 'output')
 
 
 def test_written_out_on_the_cpu_by_default():
@@ -103,8 +130,9 @@ def test_the_bias_broadcasts_over_the_batch_and_gets_its_gradient():
             out = logits.softmax(-1) @ v
         out.square().sum().backward()
         results.append([out] + [t.grad for t in (q, k, v, bias)])
-    for got, want in zip(*results):
-        torch.testing.assert_close(got, want)
+    assert_all_relatively_close(*results, REORDERED_KERNELS,
+                                ['output'] + [f'gradient of {n}'
+                                              for n in 'qkv'] + ['bias'])
 
 
 @pytest.mark.parametrize('name', sorted(MIXERS))
@@ -116,7 +144,7 @@ def test_fused_under_bfloat16_autocast(name, fused_on_cpu):
     with torch.autocast('cpu', dtype=torch.bfloat16):
         got = mixer(x)
     assert got.dtype == torch.bfloat16 and fused_on_cpu
-    torch.testing.assert_close(got.float(), want, rtol=0.05, atol=0.05)
+    assert_relatively_close(got.float(), want, BFLOAT16, 'output')
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
@@ -133,7 +161,7 @@ def test_fused_on_cuda_equals_written_out(name, dtype):
         with torch.autocast('cuda', dtype=dtype,
                             enabled=dtype != torch.float32):
             results.append(outputs_and_gradients(mixer, x))
-    tolerance = 1e-4 if dtype == torch.float32 else 3e-2
-    for got, want in zip(*results):
-        torch.testing.assert_close(got.float(), want.float(),
-                                   rtol=tolerance, atol=tolerance)
+    tolerance = REORDERED_KERNELS if dtype == torch.float32 else BFLOAT16
+    assert_all_relatively_close([r.float() for r in results[1]],
+                                [r.float() for r in results[0]], tolerance,
+                                gradient_names(mixer))

@@ -15,11 +15,12 @@ from mmstm.models.backbones.archs import FAMILY_NAMES, mixer_types
 from mmstm.models.stms import mixer_class
 
 from tests.conftest import DATA_DIR
+from tests.numerics import (SUMMATION_ORDER, assert_differs,
+                            assert_relatively_close)
 
 REFERENCE_DIR = os.environ.get('MMSTM_ARENA_REFERENCE') or osp.join(
     DATA_DIR, 'reference', 'arena2')
 REFERENCE_FILES = sorted(glob.glob(osp.join(REFERENCE_DIR, '*.pth')))
-TOLERANCE = 1e-4
 
 
 def authors_mixer(reference):
@@ -55,16 +56,17 @@ def test_outputs_and_input_gradients_equal_the_authors(reference):
         out = mixer(x)
         (grad,) = torch.autograd.grad((out * ref['grad_outputs'][size]).sum(),
                                       x)
-        torch.testing.assert_close(out, ref['outputs'][size], rtol=0,
-                                   atol=TOLERANCE, msg=f'output at {size}')
-        torch.testing.assert_close(grad, ref['input_grads'][size], rtol=0,
-                                   atol=TOLERANCE, msg=f'gradient at {size}')
+        # the same formula in other kernels, maybe on another CPU
+        assert_relatively_close(out, ref['outputs'][size], SUMMATION_ORDER,
+                                f'output at {size}')
+        assert_relatively_close(grad, ref['input_grads'][size],
+                                SUMMATION_ORDER, f'input gradient at {size}')
 
 
 @pytest.mark.parametrize('reference', REFERENCE_FILES, ids=osp.basename)
 def test_every_authors_tensor_moves_the_output(reference):
     """The comparison is not blind to a tensor: perturbing any converted
-    weight by 1% changes the output."""
+    weight by 1% changes the output by more than it allows."""
     mixer, ref = authors_mixer(reference)
     size = ref['sizes'][0]
     with torch.no_grad():
@@ -72,9 +74,9 @@ def test_every_authors_tensor_moves_the_output(reference):
         for name, param in mixer.named_parameters():
             saved = param.clone()
             param.mul_(1.01)
-            moved = (mixer(ref['inputs'][size]) - want).abs().max()
+            moved = mixer(ref['inputs'][size])
             param.copy_(saved)
-            assert moved > 1e-6, name
+            assert_differs(moved, want, SUMMATION_ORDER, name)
 
 
 def test_a_foreign_key_is_refused_by_name():

@@ -5,6 +5,8 @@ import torch.nn.functional as F
 from mmstm.models.stms import HeatConduction
 from mmstm.models.stms.heat_conduction import dct_matrix
 
+from tests.numerics import SUMMATION_ORDER, assert_relatively_close
+
 
 @pytest.mark.parametrize('size', [1, 5, 14])
 def test_the_dct_is_orthonormal(size):
@@ -32,4 +34,4 @@ def test_zero_conductivity_is_the_gated_projection_of_the_input():
         u, z = mixer.linear(mixer.dwconv(x.permute(0, 3, 1, 2))
                             .permute(0, 2, 3, 1)).chunk(2, -1)
         want = mixer.out_linear(mixer.out_norm(u) * F.silu(z))
-        torch.testing.assert_close(mixer(x), want, rtol=1e-5, atol=1e-5)
+        assert_relatively_close(mixer(x), want, SUMMATION_ORDER, 'output')

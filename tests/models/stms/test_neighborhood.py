@@ -4,6 +4,8 @@ import torch
 from mmstm.models.execution import apply_execution
 from mmstm.models.stms import NeighborhoodAttention
 
+from tests.numerics import SUMMATION_ORDER, assert_relatively_close
+
 
 def naive_neighbourhood_attention(mixer, x):
     """NAT's formula, one query at a time: the window of each query starts
@@ -42,8 +44,8 @@ def test_neighbourhood_attention_is_nats_formula(size, kernel):
     mixer = NeighborhoodAttention(8, num_heads=2, kernel_size=kernel)
     torch.nn.init.normal_(mixer.relative_position_bias_table)
     x = torch.randn(2, *size, 8)
-    torch.testing.assert_close(mixer(x), naive_neighbourhood_attention(
-        mixer, x), rtol=1e-5, atol=1e-5)
+    assert_relatively_close(mixer(x), naive_neighbourhood_attention(
+        mixer, x), SUMMATION_ORDER, 'output')
 
 
 def test_border_queries_see_a_full_shifted_window():

@@ -9,6 +9,9 @@ from mmstm.models.stms import selective_scan as selective_scan_module
 from mmstm.models.stms.selective_scan import selective_scan
 
 from tests.conftest import REPO_ROOT, build_classifier
+from tests.numerics import (REORDERED_KERNELS, SUMMATION_ORDER,
+                            assert_all_relatively_close,
+                            assert_relatively_close)
 
 
 def sequential_scan(u, delta, A, B, C, D):
@@ -50,12 +53,12 @@ def test_chunked_scan_and_its_gradients_equal_the_sequential_loop(
     want = sequential_scan(*inputs)
     got = selective_scan(*inputs, chunk_size=chunk_size)
     assert len(recomputed) == (recompute_above is not None)
-    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    assert_relatively_close(got, want, SUMMATION_ORDER, 'scan output')
     want_grads = torch.autograd.grad(want.square().sum(), inputs)
     got_grads = torch.autograd.grad(got.square().sum(), inputs)
-    for got_grad, want_grad in zip(got_grads, want_grads):
-        torch.testing.assert_close(got_grad, want_grad, rtol=1e-4,
-                                   atol=1e-4)
+    assert_all_relatively_close(got_grads, want_grads, REORDERED_KERNELS,
+                                [f'gradient of input {i}'
+                                 for i in range(len(inputs))])
 
 
 def naive_ss2d(mixer, x):
@@ -91,8 +94,8 @@ def test_ss2d_is_four_directional_selective_scans_merged(size):
     torch.manual_seed(0)
     mixer = SelectiveScan2D(8, d_state=4, chunk_size=4)
     x = torch.randn(2, *size, 8)
-    torch.testing.assert_close(mixer(x), naive_ss2d(mixer, x), rtol=1e-5,
-                               atol=1e-5)
+    assert_relatively_close(mixer(x), naive_ss2d(mixer, x), SUMMATION_ORDER,
+                            'output')
 
 
 def test_initial_state_space_follows_vmamba():
