@@ -40,7 +40,7 @@ def on_fixture(cfg, data_root, work_dir, stm):
 
 # Mixers of each kind train Mask R-CNN for 12 steps (the loss decreases):
 # convolution, windowed attention, the selective scan; every other mixer
-# takes one step, which updates every weight of its backbone.
+# takes one step and is evaluated on one image.
 TRAINED_IN_FULL = ['convnext', 'swin', 'ss2d']
 
 

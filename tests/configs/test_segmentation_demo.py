@@ -47,7 +47,7 @@ def test_demo_config_tests_with_sliding_windows():
 
 # Mixers of each kind train UperNet for 12 steps (the loss decreases):
 # convolution, windowed attention, the selective scan; every other mixer
-# takes one step, which updates every weight of its backbone.
+# takes one step and is evaluated on one image.
 TRAINED_IN_FULL = ['convnext', 'swin', 'ss2d']
 
 
