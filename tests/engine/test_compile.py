@@ -13,7 +13,8 @@ from mmstm.models.backbones.unified import UnifiedBackbone
 from mmstm.models.blocks import UnifiedBlock
 
 from tests.conftest import STM_FAMILIES, demo_config, on_demo_images, tiny_arch
-from tests.numerics import REORDERED_KERNELS, assert_relatively_close
+from tests.numerics import (REORDERED_KERNELS, assert_all_relatively_close,
+                            assert_relatively_close)
 
 pytestmark = pytest.mark.slow
 
@@ -46,10 +47,11 @@ def test_compiled_backbone_gives_eager_outputs_and_gradients(family):
     compiled.compile(backend='aot_eager')
     sum(o.square().mean() for o in eager(x)).backward()
     sum(o.square().mean() for o in compiled(x)).backward()
-    for (name, param), compiled_param in zip(eager.named_parameters(),
-                                             compiled.parameters()):
-        assert_relatively_close(compiled_param.grad, param.grad,
-                                REORDERED_KERNELS, f'gradient of {name}')
+    assert_all_relatively_close(
+        [p.grad for p in compiled.parameters()],
+        [p.grad for p in eager.parameters()], REORDERED_KERNELS,
+        [f'gradient of {n}' for n, _ in eager.named_parameters()],
+        gradients=True)
 
 
 @pytest.mark.parametrize('family', STM_FAMILIES)
