@@ -126,6 +126,7 @@ def test_loaders_take_raw_by_default_and_ema_when_asked(trained):
                        ema_model.state_dict()['backbone.' + key])
 
 
+@pytest.mark.slow  # launches the tools
 def test_tools_test_evaluates_the_chosen_weights(trained):
     config, work_dir, _, _ = trained
     top1 = {}

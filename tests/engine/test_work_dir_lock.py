@@ -47,6 +47,7 @@ def test_a_held_work_dir_names_its_holder_and_frees_when_it_is_killed(
     lock_work_dir(str(tmp_path))  # the killed run's lock is gone with it
 
 
+@pytest.mark.slow  # launches the tools
 def test_a_second_training_into_a_live_work_dir_stops_at_once(
         demo_classification, tmp_path):
     config = tiny_classifier_config(tmp_path)

@@ -20,6 +20,9 @@ from tests.conftest import (REPO_ROOT, flip_a_byte, tiny_arch,
 SEGMENTATION_DEMO = osp.join(REPO_ROOT, 'configs/segmentation/demo',
                              'upernet_convnext-micro_demo-shapes.py')
 
+# every test launches tools/train.py
+pytestmark = pytest.mark.slow
+
 
 def data_options(root):
     return [f'{s}_dataloader.{key}' for s in ('train', 'val') for key in (
