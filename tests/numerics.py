@@ -67,6 +67,12 @@ def assert_relatively_close(got, want, tolerance, what='the tensors',
         f'{tolerance:g} allowed)')
 
 
+def parameter_gradient_names(module):
+    """``'gradient of <name>'`` for each parameter of ``module``, in the
+    order of ``module.parameters()``."""
+    return [f'gradient of {n}' for n, _ in module.named_parameters()]
+
+
 def _scales(wants, gradients):
     scales = [largest_value(w) for w in wants]
     if gradients:

@@ -14,7 +14,7 @@ from mmstm.models.blocks import UnifiedBlock
 
 from tests.conftest import STM_FAMILIES, demo_config, on_demo_images, tiny_arch
 from tests.numerics import (REORDERED_KERNELS, assert_all_relatively_close,
-                            assert_relatively_close)
+                            assert_relatively_close, parameter_gradient_names)
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_compiled_backbone_gives_eager_outputs_and_gradients(family):
     assert_all_relatively_close(
         [p.grad for p in compiled.parameters()],
         [p.grad for p in eager.parameters()], REORDERED_KERNELS,
-        [f'gradient of {n}' for n, _ in eager.named_parameters()],
+        parameter_gradient_names(eager),
         gradients=True)
 
 

@@ -15,7 +15,7 @@ from mmstm.models.stms.shifted_window import ShiftedWindowAttention
 
 from tests.numerics import (BFLOAT16, REORDERED_KERNELS,
                             assert_all_relatively_close, assert_differs,
-                            assert_relatively_close)
+                            assert_relatively_close, parameter_gradient_names)
 
 MIXERS = {
     'swin': lambda: ShiftedWindowAttention(16, 2, window_size=4),
@@ -50,8 +50,8 @@ def fused_on_cpu(monkeypatch):
 
 
 def gradient_names(mixer):
-    return ['output', 'input gradient'] + [
-        f'gradient of {n}' for n, _ in mixer.named_parameters()]
+    """Names of what ``outputs_and_gradients`` returns."""
+    return ['output', 'input gradient'] + parameter_gradient_names(mixer)
 
 
 def outputs_and_gradients(mixer, x):

@@ -14,7 +14,7 @@ from mmstm.models.stms import BaseSTM, registered_mixers
 
 from tests.conftest import STM_FAMILIES, tiny_arch
 from tests.numerics import (REORDERED_KERNELS, assert_all_relatively_close,
-                            assert_differs)
+                            assert_differs, parameter_gradient_names)
 
 
 def _plain_types(model):
@@ -100,11 +100,6 @@ def _inference_and_training_step(model, x):
     return outputs, [inputs.grad] + [p.grad for p in model.parameters()]
 
 
-def _gradient_names(model):
-    return ['input gradient'] + [f'gradient of {n}'
-                                 for n, _ in model.named_parameters()]
-
-
 STAGE_NAMES = [f'stage {i} output' for i in range(4)]
 
 
@@ -118,8 +113,9 @@ def test_both_settings_compute_the_same_function(family):
     outputs, gradients = _inference_and_training_step(plain, x)
     assert_all_relatively_close(got_outputs, outputs, REORDERED_KERNELS,
                                 STAGE_NAMES)
+    names = ['input gradient'] + parameter_gradient_names(plain)
     assert_all_relatively_close(got_gradients, gradients, REORDERED_KERNELS,
-                                _gradient_names(plain), gradients=True)
+                                names, gradients=True)
 
 
 @pytest.mark.parametrize('family', ['convnext', 'swin'])
